@@ -1,0 +1,4 @@
+import type { Command } from '../command.ts';
+
+/** Every `hil` command, in the order `hil --help` lists them. Each lives in its own file. */
+export const commands: Command[] = [];
