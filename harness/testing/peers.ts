@@ -12,6 +12,7 @@ const PACKAGES: Record<string, string> = {
   cmake: 'cmake',
   ctest: 'cmake',
   gcc: 'gcc',
+  chromium: 'chromium',
 };
 
 export function hasCommand(command: string): boolean {

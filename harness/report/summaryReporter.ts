@@ -1,0 +1,106 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FullConfig, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import { runDir, runId } from './runDir.ts';
+import {
+  BENCH_INFO_FILE,
+  BenchInfoSchema,
+  OBSERVATIONS_ATTACHMENT,
+  ObservationSchema,
+  SUMMARY_SCHEMA,
+  type BenchInfo,
+  type Summary,
+} from './summary.ts';
+
+/** The projects whose runs are HIL runs worth a summary (not unit tests, not benchmarks). */
+const SUITE_PROJECTS = new Set(['virtual', 'lab']);
+
+/**
+ * Writes reports/<run-id>/summary.json at the end of a suite run: verdicts from the runner,
+ * metrics/reset causes/fatal errors from each test's observations attachment, firmware and
+ * boards from the bench info that global setup left in the run folder.
+ */
+export default class SummaryReporter implements Reporter {
+  private startedAt = new Date();
+  private project = '';
+  private readonly summary: Pick<Summary, 'tests' | 'metrics' | 'resetCauses' | 'fatalErrors'> = {
+    tests: [],
+    metrics: {},
+    resetCauses: [],
+    fatalErrors: [],
+  };
+
+  onBegin(_config: FullConfig, suite: Suite): void {
+    this.startedAt = new Date();
+    this.project = suite.suites.map((s) => s.project()?.name ?? '').find((n) => SUITE_PROJECTS.has(n)) ?? '';
+  }
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    if (!SUITE_PROJECTS.has(test.parent.project()?.name ?? '')) return;
+    const id = test.titlePath().filter(Boolean).slice(1).join(' › ');
+    // Retries report again: keep the last attempt, which is the verdict the runner gives.
+    this.summary.tests = this.summary.tests.filter((t) => t.id !== id);
+    this.summary.tests.push({
+      id,
+      title: test.title,
+      file: test.location.file,
+      verdict: result.status,
+      durationMs: result.duration,
+      ...(result.error?.message ? { error: firstLine(result.error.message) } : {}),
+    });
+    for (const attachment of result.attachments) {
+      if (attachment.name !== OBSERVATIONS_ATTACHMENT || !attachment.body) continue;
+      for (const raw of JSON.parse(attachment.body.toString('utf8')) as unknown[]) {
+        const o = ObservationSchema.parse(raw);
+        if (o.type === 'metric') {
+          const metric = (this.summary.metrics[o.name] ??= { unit: o.unit, better: o.better, samples: [] });
+          metric.samples.push(o.value);
+        } else if (o.type === 'resetCause') {
+          this.summary.resetCauses.push({ board: o.board, cause: o.cause, test: id });
+        } else {
+          this.summary.fatalErrors.push({ board: o.board, reason: o.reason, test: id });
+        }
+      }
+    }
+  }
+
+  onEnd(): void {
+    if (!this.project) return;
+    const dir = runDir();
+    mkdirSync(dir, { recursive: true });
+    const bench = readBenchInfo(dir);
+    const summary: Summary = {
+      schema: SUMMARY_SCHEMA,
+      runId: runId(),
+      project: this.project,
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      ...bench,
+      ...this.summary,
+    };
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
+  }
+
+  printsToStdio(): boolean {
+    return false;
+  }
+}
+
+/**
+ * Global setup leaves bench.json in the run folder; a sharded run brings one per bench host
+ * (bench-<shard>.json, gathered by the nightly workflow) and the boards of all are listed.
+ */
+function readBenchInfo(dir: string): BenchInfo {
+  const files = readdirSync(dir).filter((f) => f === BENCH_INFO_FILE || /^bench-.+\.json$/.test(f)).sort();
+  const infos = files.map((f) => BenchInfoSchema.parse(JSON.parse(readFileSync(join(dir, f), 'utf8'))));
+  return {
+    firmware: infos[0]?.firmware ?? { name: 'unknown', version: 'unknown', sha256: '' },
+    boards: infos.flatMap((i) => i.boards),
+  };
+}
+
+function firstLine(text: string): string {
+  // Playwright error messages carry ANSI colour codes; the summary is read in Markdown and HTML.
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, '').split('\n')[0] ?? '';
+}
