@@ -1,14 +1,23 @@
 import { defineConfig } from '@playwright/test';
+import { suiteProjects } from './harness/playwright/projects.ts';
+import { runDir } from './harness/report/runDir.ts';
 
-// One runner for everything: unit tests beside the code, the HIL suite on virtual boards or
-// on the lab's boards, and benchmarks. No browser is used.
+// Fixed once here in the runner process; workers inherit it, so every part of the run writes
+// into the same reports/<run-id>/.
+const reports = runDir();
+const suite = suiteProjects({ testDir: 'specs', testMatch: '**/*.spec.ts', timeout: 120_000 });
+
+// One runner for everything: unit tests beside the code, the HIL suite on every board (one
+// project per board, see suiteProjects), and benchmarks. No browser is driven by the suite.
 export default defineConfig({
-  outputDir: 'reports/test-results',
+  outputDir: `${reports}/test-results`,
   forbidOnly: !!process.env.CI,
+  workers: Math.max(2, suite.length),
   reporter: [
     ['list'],
     ['html', { outputFolder: 'reports/html', open: 'never' }],
     ['junit', { outputFile: 'reports/junit.xml' }],
+    ['./harness/report/summaryReporter.ts'],
   ],
   projects: [
     {
@@ -17,24 +26,15 @@ export default defineConfig({
       testMatch: ['harness/**/*.test.ts', 'firmware/**/*.test.ts', 'fixtures/**/*.test.ts'],
       testIgnore: ['**/node_modules/**'],
       timeout: 60_000,
+      workers: 2,
     },
-    {
-      name: 'virtual',
-      testDir: 'specs',
-      testMatch: '**/*.spec.ts',
-      timeout: 120_000,
-    },
-    {
-      name: 'lab',
-      testDir: 'specs',
-      testMatch: '**/*.spec.ts',
-      timeout: 300_000,
-    },
+    ...suite,
     {
       name: 'bench',
       testDir: 'specs/bench',
       testMatch: '**/*.bench.ts',
-      timeout: 900_000,
+      timeout: 1_800_000,
+      workers: 1,
     },
   ],
 });

@@ -1,5 +1,11 @@
 import type { Command } from '../command.ts';
+import { boardsCommand } from './boards.ts';
+import { brokerCommand } from './broker.ts';
 import { compare } from './compare.ts';
+import { flashCommand } from './flash.ts';
+import { monitorCommand } from './monitor.ts';
+import { testCommand } from './test.ts';
+import { virtualCommand } from './virtual.ts';
 
 /** Every `hil` command, in the order `hil --help` lists them. Each lives in its own file. */
-export const commands: Command[] = [compare];
+export const commands: Command[] = [boardsCommand, flashCommand, monitorCommand, testCommand, virtualCommand, brokerCommand, compare];

@@ -1,0 +1,67 @@
+import type { FlashStore } from '../flash.ts';
+import { Inflater } from './inflater.ts';
+import type { Failure } from './protocol.ts';
+
+const SECTOR = 0x1000;
+
+const alignDown = (n: number, a: number) => n - (n % a);
+const alignUp = (n: number, a: number) => alignDown(n + a - 1, a);
+
+/**
+ * One FLASH_BEGIN … FLASH_END (or FLASH_DEFL_*) session: the sectors the write will touch are
+ * erased up front (the stub erases them just in time; the end state is the same), then data is
+ * written in order from the begin offset, never past the announced size.
+ */
+export class FlashDownload {
+  /** Bytes still expected after decompression. */
+  remaining: number;
+  private offset: number;
+  private inflater?: Inflater;
+
+  private constructor(
+    private readonly flash: FlashStore,
+    offset: number,
+    size: number,
+  ) {
+    this.offset = offset;
+    this.remaining = size;
+  }
+
+  /** Fails, as erasing a sector past the chip's end does, when the region leaves the flash. */
+  static begin(flash: FlashStore, offset: number, size: number, compressed: boolean): FlashDownload | Failure {
+    const start = alignDown(offset, SECTOR);
+    const end = alignUp(offset + size, SECTOR);
+    if (end > flash.size) return 'spiFailed';
+    if (end > start) flash.erase(start, end - start);
+    const session = new FlashDownload(flash, offset, size);
+    if (compressed) session.inflater = new Inflater((chunk) => session.write(chunk));
+    return session;
+  }
+
+  get compressed(): boolean {
+    return this.inflater !== undefined;
+  }
+
+  /** Writes what fits in the announced size; the rest is the 0xFF padding of a last block. */
+  write(data: Uint8Array): void {
+    const length = Math.min(data.length, this.remaining);
+    if (length === 0) return;
+    this.flash.write(this.offset, length === data.length ? data : data.subarray(0, length));
+    this.offset += length;
+    this.remaining -= length;
+  }
+
+  async inflate(chunk: Uint8Array): Promise<Failure | undefined> {
+    if (!this.inflater) return 'notInFlashMode';
+    try {
+      await this.inflater.push(chunk);
+      return undefined;
+    } catch {
+      return 'inflate';
+    }
+  }
+
+  close(): void {
+    this.inflater?.close();
+  }
+}

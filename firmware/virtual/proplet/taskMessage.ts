@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { APP_HEAP_BYTES, MAX_INPUTS, MAX_NAME_BYTES, MAX_PAYLOAD_BYTES, STACK_BYTES } from './limits.ts';
+
+/** A start message the firmware accepted (CONTRACT.md §4.1 step 1). */
+export interface StartTask {
+  id: string;
+  name: string;
+  /** The decoded `file`; absent when the module is to be fetched by `imageUrl`. */
+  wasm?: Buffer;
+  imageUrl?: string;
+  inputs: number[];
+  stackBytes: number;
+  appHeapBytes: number;
+}
+
+/** Why a message could not be used; `error` is the result to publish when the id is known. */
+export interface Rejection {
+  id?: string;
+  reason: string;
+  error?: string;
+}
+
+const StartShape = z.object({
+  id: z.string(),
+  name: z.unknown().optional(),
+  file: z.unknown().optional(),
+  image_url: z.unknown().optional(),
+  inputs: z.unknown().optional(),
+  env: z.record(z.string(), z.unknown()).optional().catch(undefined),
+});
+
+const StopShape = z.object({ id: z.string() });
+
+export const RegistryReply = z.object({ app_name: z.string(), data: z.string() });
+export type RegistryReply = z.infer<typeof RegistryReply>;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function json(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The per-task stack/heap override, in its allowed range; anything else keeps the default. */
+function envSize(env: Record<string, unknown> | undefined, key: string, min: number, fallback: number): number {
+  const value = env?.[key];
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) return fallback;
+  const bytes = Number(value);
+  return bytes >= min && bytes <= 16384 ? bytes : fallback;
+}
+
+/** A §4.2 `invalid task:` case: logged and published with the same text. */
+export function invalidTask(id: string, what: string): Rejection {
+  return { id, reason: `invalid task: ${what}`, error: `invalid task: ${what}` };
+}
+
+/** Checks a start payload in the firmware's order (CONTRACT.md §4.1, §4.3). */
+export function parseStart(payload: Buffer): StartTask | Rejection {
+  if (payload.length > MAX_PAYLOAD_BYTES) return { reason: `payload too large (${payload.length} > ${MAX_PAYLOAD_BYTES} bytes)` };
+  const value = json(payload);
+  if (value === undefined) return { reason: 'invalid JSON' };
+  const shape = StartShape.safeParse(value);
+  if (!shape.success) return { reason: 'missing id' };
+  const { id, name, file, image_url, inputs, env } = shape.data;
+  if (Buffer.byteLength(id) > MAX_NAME_BYTES) return { reason: 'id too long' };
+  if (typeof name !== 'string') return invalidTask(id, 'missing name');
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) return { id, reason: 'name too long', error: 'invalid task: name too long' };
+  const hasFile = typeof file === 'string';
+  const hasUrl = typeof image_url === 'string' && image_url.length > 0;
+  if (!hasFile && !hasUrl) return invalidTask(id, 'missing file or image_url');
+  const list = inputs ?? [];
+  if (!Array.isArray(list) || !list.every((n) => Number.isInteger(n))) return invalidTask(id, 'inputs must be integers');
+  if (list.length > MAX_INPUTS) return invalidTask(id, `more than ${MAX_INPUTS} inputs`);
+  if (hasFile && !BASE64.test(file)) return invalidTask(id, 'bad base64 in file');
+  return {
+    id,
+    name,
+    wasm: hasFile ? Buffer.from(file, 'base64') : undefined,
+    imageUrl: hasFile ? undefined : (image_url as string),
+    // Inputs are u64 in upstream's schema; the firmware keeps the low 32 bits as an i32.
+    inputs: (list as number[]).map((n) => Number(BigInt.asIntN(32, BigInt(n)))),
+    stackBytes: envSize(env, 'PROPLET_STACK_SIZE', 1024, STACK_BYTES),
+    appHeapBytes: envSize(env, 'PROPLET_HEAP_SIZE', 0, APP_HEAP_BYTES),
+  };
+}
+
+export function parseStop(payload: Buffer): { id: string } | Rejection {
+  const value = json(payload);
+  if (value === undefined) return { reason: 'invalid JSON' };
+  const shape = StopShape.safeParse(value);
+  return shape.success ? { id: shape.data.id } : { reason: 'missing id' };
+}
+
+export function isRejection(value: object): value is Rejection {
+  return 'reason' in value;
+}

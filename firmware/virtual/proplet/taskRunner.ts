@@ -1,0 +1,177 @@
+import { Worker } from 'node:worker_threads';
+import type { ZephyrConsole } from './console.ts';
+import { HeapPool, instanceCost, moduleCost, WASM_PAGE_BYTES } from './heapPool.ts';
+import { TASK_SLOTS } from './limits.ts';
+import { invalidTask, type Rejection, type StartTask } from './taskMessage.ts';
+import type { TaskJob, TaskOutcome } from './taskWorker.ts';
+import { inspect, withMemoryMaximum, type WasmFacts } from './wasmBinary.ts';
+import { loadFailed } from './wamrWording.ts';
+
+/** What the firmware publishes on `control/proplet/results` (CONTRACT.md §3). */
+export type TaskResult = { task_id: string; results: string } | { task_id: string; results: ''; error: string };
+
+/** The host functions the firmware registers with WAMR under `env` (CONTRACT.md §4.1). */
+const HOST_FUNCTIONS = new Set(['proplet_log', 'proplet_input_count', 'proplet_input', 'publish_results']);
+
+const TERMINATED = 'Exception: terminated by user';
+
+// The worker runs TypeScript: it registers tsx itself, since a worker does not inherit the
+// parent's module hooks (and the parent may be Playwright's runner rather than tsx).
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./taskWorker.ts', import.meta.url).href)}); })`;
+
+interface Slot {
+  id: string;
+  index: number;
+  /** Bytes this task holds in the pool. */
+  charged: number;
+  worker?: Worker;
+  watchdog?: NodeJS.Timeout;
+  ended: boolean;
+}
+
+export interface TaskCounters {
+  running: number;
+  finished: number;
+  failed: number;
+}
+
+/**
+ * The firmware's task table (CONTRACT.md §4): TASK_SLOTS slots, each task charged to the heap
+ * pool, run in its own thread, ended by its result, a trap, a stop or the watchdog; the slot
+ * and the pool are always given back and the heap is logged.
+ */
+export function logHeap(console: ZephyrConsole, pool: HeapPool): void {
+  console.log('inf', 'wasm', `Heap pool used=${pool.used} free=${pool.free} high=${pool.high}`);
+}
+
+export class TaskRunner {
+  readonly counters: TaskCounters = { running: 0, finished: 0, failed: 0 };
+  private readonly slots: (Slot | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
+
+  constructor(
+    private readonly console: ZephyrConsole,
+    private readonly pool: HeapPool,
+    private readonly publish: (result: TaskResult) => void,
+    private readonly timeoutMs: number,
+  ) {}
+
+  reject(rejection: Rejection): void {
+    this.console.log('err', 'wasm', `Task rejected id=${rejection.id ?? '-'} reason=${rejection.reason}`);
+    if (rejection.id !== undefined && rejection.error !== undefined) {
+      this.publish({ task_id: rejection.id, results: '', error: rejection.error });
+    }
+  }
+
+  /** Runs a start message whose module is at hand. */
+  start(task: StartTask & { wasm: Buffer }): void {
+    if (this.slots.some((s) => s?.id === task.id)) return this.reject(invalidTask(task.id, `id ${task.id} is running`));
+    const index = this.slots.findIndex((s) => s === undefined);
+    if (index < 0) return this.reject(invalidTask(task.id, 'no free task slot'));
+    const slot: Slot = { id: task.id, index, charged: 0, ended: false };
+    this.slots[index] = slot;
+    this.counters.running++;
+    this.console.log('inf', 'wasm', `Task started id=${task.id} slot=${index}`);
+
+    const bytes = new Uint8Array(task.wasm);
+    let module: WebAssembly.Module;
+    let facts: WasmFacts;
+    try {
+      module = new WebAssembly.Module(bytes);
+      facts = inspect(bytes);
+    } catch (err) {
+      return this.end(slot, { error: loadFailed(err as Error) });
+    }
+    if (!this.charge(slot, moduleCost(bytes.length, facts))) {
+      return this.end(slot, { error: 'WASM module load failed: allocate memory failed' });
+    }
+    const unknown = WebAssembly.Module.imports(module).find(
+      (i) => !(i.module === 'env' && ((i.kind === 'function' && HOST_FUNCTIONS.has(i.name)) || i.kind === 'memory')),
+    );
+    if (unknown) return this.end(slot, { error: `WASM module instantiate failed: unknown import ${unknown.module}.${unknown.name}` });
+    if (!this.charge(slot, instanceCost(facts, task.stackBytes, task.appHeapBytes))) {
+      return this.end(slot, { error: 'WASM module instantiate failed: allocate memory failed' });
+    }
+    const main = facts.exportedFunctions.get('main');
+    if (!main) return this.end(slot, { error: 'WASM function main not found' });
+    if (main.params !== 0 && main.params !== task.inputs.length) {
+      return this.end(slot, { error: `WASM function main expects ${main.params} inputs, got ${task.inputs.length}` });
+    }
+
+    // memory.grow may take only what the pool has left, so the engine answers -1 beyond it.
+    const growPages = Math.floor(this.pool.free / WASM_PAGE_BYTES);
+    const memory = facts.memory;
+    const job: TaskJob = {
+      module: memory && !memory.imported ? new WebAssembly.Module(withMemoryMaximum(bytes, memory.initial + growPages)) : module,
+      inputs: task.inputs,
+      passInputs: main.params > 0,
+      importedMemory: memory?.imported ? { initial: memory.initial, maximum: memory.initial + growPages } : undefined,
+    };
+    this.run(slot, job);
+  }
+
+  /** Ends a running task on a stop message; false when no task has that id. */
+  stop(id: string): boolean {
+    const slot = this.slots.find((s) => s?.id === id);
+    if (!slot) return false;
+    this.console.log('inf', 'wasm', `Task stopped id=${id}`);
+    this.end(slot, { error: TERMINATED });
+    return true;
+  }
+
+  /** A reset: every task thread ends at once, nothing is logged or published. */
+  shutdown(): void {
+    for (const slot of this.slots) {
+      if (!slot) continue;
+      slot.ended = true;
+      clearTimeout(slot.watchdog);
+      void slot.worker?.terminate();
+    }
+  }
+
+  private charge(slot: Slot, bytes: number): boolean {
+    if (!this.pool.take(bytes)) return false;
+    slot.charged += bytes;
+    return true;
+  }
+
+  private run(slot: Slot, job: TaskJob): void {
+    const worker = new Worker(WORKER_BOOT, { eval: true, workerData: job });
+    slot.worker = worker;
+    worker.on('message', (outcome: TaskOutcome) => {
+      if (slot.ended) return;
+      // The watchdog times `main`, not the worker's start-up, which a chip's thread does not have.
+      if (outcome.kind === 'running') slot.watchdog = setTimeout(() => this.watchdog(slot), this.timeoutMs);
+      else if (outcome.kind === 'log') this.console.log('inf', 'task', `id=${slot.id} text=${outcome.text}`);
+      else if (outcome.kind === 'done') this.end(slot, { results: outcome.results });
+      else this.end(slot, { error: outcome.error });
+    });
+    worker.on('error', (err) => this.end(slot, { error: `Exception: ${err.message}` }));
+    worker.on('exit', () => this.end(slot, { error: TERMINATED }));
+  }
+
+  private watchdog(slot: Slot): void {
+    this.console.log('err', 'wasm', `Task watchdog id=${slot.id} after=${this.timeoutMs}ms`);
+    this.end(slot, { error: TERMINATED });
+  }
+
+  private end(slot: Slot, outcome: { results: string } | { error: string }): void {
+    if (slot.ended) return;
+    slot.ended = true;
+    clearTimeout(slot.watchdog);
+    void slot.worker?.terminate();
+    this.pool.give(slot.charged);
+    this.slots[slot.index] = undefined;
+    this.counters.running--;
+    if ('error' in outcome) {
+      this.counters.failed++;
+      this.console.log('err', 'wasm', `Task failed id=${slot.id} error=${outcome.error}`);
+      this.publish({ task_id: slot.id, results: '', error: outcome.error });
+    } else {
+      this.counters.finished++;
+      this.console.log('inf', 'wasm', `Task finished id=${slot.id} results=${outcome.results}`);
+      this.publish({ task_id: slot.id, results: outcome.results });
+    }
+    logHeap(this.console, this.pool);
+  }
+}

@@ -1,0 +1,130 @@
+#include "messages.h"
+
+#include <stdio.h>
+
+#include "json.h"
+#include "limits.h"
+
+bool format_results_csv(const int32_t *values, size_t n, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	if (cap == 0) {
+		return false;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(out + len, cap - len, i == 0 ? "%ld" : ",%ld", (long)values[i]);
+
+		if (w < 0 || (size_t)w >= cap - len) {
+			return false;
+		}
+		len += (size_t)w;
+	}
+	return true;
+}
+
+bool msg_result(char *out, size_t cap, const char *task_id, const char *results,
+		const char *error)
+{
+	json_writer w;
+
+	jw_init(&w, out, cap);
+	jw_raw(&w, "{");
+	jw_key(&w, "task_id");
+	jw_str(&w, task_id);
+	jw_raw(&w, ",");
+	jw_key(&w, "results");
+	jw_str(&w, error != NULL ? "" : results);
+	if (error != NULL) {
+		jw_raw(&w, ",");
+		jw_key(&w, "error");
+		jw_str(&w, error);
+	}
+	jw_raw(&w, "}");
+	return jw_finish(&w);
+}
+
+bool msg_alive(char *out, size_t cap, const char *proplet_id, bool alive)
+{
+	json_writer w;
+
+	jw_init(&w, out, cap);
+	jw_raw(&w, "{");
+	jw_key(&w, "status");
+	jw_str(&w, alive ? "alive" : "offline");
+	jw_raw(&w, ",");
+	jw_key(&w, "proplet_id");
+	jw_str(&w, proplet_id);
+	jw_raw(&w, ",\"namespace\":\"embedded\"}");
+	return jw_finish(&w);
+}
+
+bool msg_discovery(char *out, size_t cap, const discovery_info *info)
+{
+	json_writer w;
+	char hostname[32];
+
+	snprintf(hostname, sizeof(hostname), "proplet-%02x%02x%02x", info->mac[3], info->mac[4],
+		 info->mac[5]);
+	jw_init(&w, out, cap);
+	jw_raw(&w, "{");
+	jw_key(&w, "proplet_id");
+	jw_str(&w, info->proplet_id);
+	jw_raw(&w, ",\"namespace\":\"embedded\",\"metadata\":{"
+		   "\"description\":\"Propeller embedded proplet\","
+		   "\"tags\":[\"esp32s3\",\"zephyr\",\"wamr\"],\"location\":\"\",");
+	jw_key(&w, "ip");
+	jw_str(&w, info->ip);
+	jw_raw(&w, ",\"environment\":\"embedded\",\"os\":\"zephyr\",");
+	jw_key(&w, "hostname");
+	jw_str(&w, hostname);
+	jw_raw(&w, ",\"cpu_arch\":\"xtensa\",");
+	jw_key(&w, "total_memory_bytes");
+	jw_uint(&w, HEAP_POOL_BYTES);
+	jw_raw(&w, ",");
+	jw_key(&w, "proplet_version");
+	jw_str(&w, info->version);
+	jw_raw(&w, ",\"wasm_runtime\":\"wamr\"}}");
+	return jw_finish(&w);
+}
+
+static void jw_field_uint(json_writer *w, const char *key, uint32_t v, bool last)
+{
+	jw_key(w, key);
+	jw_uint(w, v);
+	jw_raw(w, last ? "}" : ",");
+}
+
+bool msg_metrics(char *out, size_t cap, const char *proplet_id, const metrics_info *m)
+{
+	json_writer w;
+
+	jw_init(&w, out, cap);
+	jw_raw(&w, "{");
+	jw_key(&w, "proplet_id");
+	jw_str(&w, proplet_id);
+	jw_raw(&w, ",\"namespace\":\"embedded\",\"heap\":{");
+	jw_field_uint(&w, "used", m->used, false);
+	jw_field_uint(&w, "free", m->free, false);
+	jw_field_uint(&w, "high", m->high, false);
+	jw_field_uint(&w, "total", m->total, true);
+	jw_raw(&w, ",\"tasks\":{");
+	jw_field_uint(&w, "running", m->running, false);
+	jw_field_uint(&w, "finished", m->finished, false);
+	jw_field_uint(&w, "failed", m->failed, true);
+	jw_raw(&w, "}");
+	return jw_finish(&w);
+}
+
+bool msg_fetch(char *out, size_t cap, const char *image_url)
+{
+	json_writer w;
+
+	jw_init(&w, out, cap);
+	jw_raw(&w, "{");
+	jw_key(&w, "app_name");
+	jw_str(&w, image_url);
+	jw_raw(&w, "}");
+	return jw_finish(&w);
+}

@@ -1,0 +1,211 @@
+#include "task_codec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base64.h"
+#include "json.h"
+
+static void reject(task_rejection *rej, const char *reason, bool with_result)
+{
+	snprintf(rej->reason, sizeof(rej->reason), "%s", reason);
+	rej->error[0] = '\0';
+	if (with_result) {
+		/* §4.3: the published error always reads `invalid task: <reason>`. */
+		if (strncmp(reason, "invalid task: ", 14) == 0) {
+			snprintf(rej->error, sizeof(rej->error), "%s", reason);
+		} else {
+			snprintf(rej->error, sizeof(rej->error), "invalid task: %s", reason);
+		}
+	} else {
+		rej->id_known = false;
+	}
+}
+
+void task_reject_oversize(size_t len, task_rejection *rej)
+{
+	char reason[REJECT_REASON_BYTES];
+
+	rej->id_known = false;
+	rej->id[0] = '\0';
+	snprintf(reason, sizeof(reason), "payload too large (%zu > %d bytes)", len,
+		 MAX_PAYLOAD_BYTES);
+	reject(rej, reason, false);
+}
+
+/* Reads the id every message starts with; on failure the rejection carries no id. */
+static bool read_id(const json_doc *doc, const json_val *root, char id[MAX_ID_BYTES + 1],
+		    task_rejection *rej)
+{
+	json_val v;
+
+	rej->id_known = false;
+	rej->id[0] = '\0';
+	if (root->kind != JSON_OBJECT || !json_member(doc, root, "id", &v) ||
+	    v.kind != JSON_STRING) {
+		reject(rej, "missing id", false);
+		return false;
+	}
+	if (json_string(doc, &v, id, MAX_ID_BYTES + 1) < 0) {
+		reject(rej, "id too long", false);
+		return false;
+	}
+	rej->id_known = true;
+	memcpy(rej->id, id, MAX_ID_BYTES + 1);
+	return true;
+}
+
+static bool parse_root(const char *payload, size_t len, json_doc *doc, json_val *root,
+		       task_rejection *rej)
+{
+	doc->text = payload;
+	doc->len = len;
+	rej->id_known = false;
+	rej->id[0] = '\0';
+	if (len > MAX_PAYLOAD_BYTES) {
+		task_reject_oversize(len, rej);
+		return false;
+	}
+	if (!json_validate(doc, root)) {
+		reject(rej, "invalid JSON", false);
+		return false;
+	}
+	return true;
+}
+
+/* A decimal string within [min, max]; anything else leaves the default in place. */
+static void read_size_override(const json_doc *doc, const json_val *env, const char *key,
+			       uint32_t min, uint32_t max, uint32_t *value)
+{
+	json_val v;
+	char text[8];
+
+	if (!json_member(doc, env, key, &v) || json_string(doc, &v, text, sizeof(text)) <= 0) {
+		return;
+	}
+	uint32_t n = 0;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			return;
+		}
+		n = n * 10u + (uint32_t)(*p - '0');
+	}
+	if (n >= min && n <= max) {
+		*value = n;
+	}
+}
+
+bool task_decode_start(const char *payload, size_t len, uint8_t *wasm, size_t wasm_cap,
+		       task_start *out, task_rejection *rej)
+{
+	json_doc doc;
+	json_val root, v;
+
+	memset(out, 0, sizeof(*out));
+	if (!parse_root(payload, len, &doc, &root, rej) || !read_id(&doc, &root, out->id, rej)) {
+		return false;
+	}
+	if (!json_member(&doc, &root, "name", &v) || v.kind != JSON_STRING) {
+		reject(rej, "invalid task: missing name", true);
+		return false;
+	}
+	if (json_string(&doc, &v, out->name, sizeof(out->name)) < 0) {
+		reject(rej, "name too long", true);
+		return false;
+	}
+
+	json_val file, url, inputs;
+	bool has_file = json_member(&doc, &root, "file", &file) && file.kind == JSON_STRING;
+	bool has_url = json_member(&doc, &root, "image_url", &url) && url.kind == JSON_STRING &&
+		       url.end - url.start > 2;
+
+	if (!has_file && !has_url) {
+		reject(rej, "invalid task: missing file or image_url", true);
+		return false;
+	}
+	if (json_member(&doc, &root, "inputs", &inputs) && inputs.kind != JSON_NULL) {
+		size_t cursor = 0;
+		json_val elem;
+		size_t count = 0;
+		bool integers = inputs.kind == JSON_ARRAY;
+
+		while (integers && json_array_next(&doc, &inputs, &cursor, &elem)) {
+			int32_t x;
+
+			if (!json_int32_mod(&doc, &elem, &x)) {
+				integers = false;
+			} else if (count < MAX_INPUTS) {
+				out->inputs[count] = x;
+			}
+			count++;
+		}
+		if (!integers) {
+			reject(rej, "invalid task: inputs must be integers", true);
+			return false;
+		}
+		if (count > MAX_INPUTS) {
+			reject(rej, "invalid task: more than 16 inputs", true);
+			return false;
+		}
+		out->n_inputs = count;
+	}
+	if (has_file) {
+		/* A JSON string holding base64 has no escapes to undo: decode it in place. */
+		long n = base64_decode(payload + file.start + 1, file.end - file.start - 2, wasm,
+				       wasm_cap);
+
+		if (n < 0) {
+			reject(rej, "invalid task: bad base64 in file", true);
+			return false;
+		}
+		out->wasm_len = (size_t)n;
+	} else {
+		if (json_string(&doc, &url, out->image_url, sizeof(out->image_url)) < 0) {
+			reject(rej, "invalid task: image_url too long", true);
+			return false;
+		}
+		out->fetch = true;
+	}
+
+	out->stack_bytes = STACK_BYTES;
+	out->heap_bytes = APP_HEAP_BYTES;
+	if (json_member(&doc, &root, "env", &v) && v.kind == JSON_OBJECT) {
+		read_size_override(&doc, &v, "PROPLET_STACK_SIZE", MIN_STACK_OVERRIDE_BYTES,
+				   MAX_STACK_OVERRIDE_BYTES, &out->stack_bytes);
+		read_size_override(&doc, &v, "PROPLET_HEAP_SIZE", 0, MAX_HEAP_OVERRIDE_BYTES,
+				   &out->heap_bytes);
+	}
+	return true;
+}
+
+bool task_decode_stop(const char *payload, size_t len, char id[MAX_ID_BYTES + 1],
+		      task_rejection *rej)
+{
+	json_doc doc;
+	json_val root;
+
+	return parse_root(payload, len, &doc, &root, rej) && read_id(&doc, &root, id, rej);
+}
+
+bool task_decode_registry(const char *payload, size_t len, uint8_t *wasm, size_t wasm_cap,
+			  registry_answer *out)
+{
+	json_doc doc = {payload, len};
+	json_val root, name, data;
+
+	if (len > MAX_PAYLOAD_BYTES || !json_validate(&doc, &root) ||
+	    !json_member(&doc, &root, "app_name", &name) ||
+	    json_string(&doc, &name, out->app_name, sizeof(out->app_name)) < 0 ||
+	    !json_member(&doc, &root, "data", &data) || data.kind != JSON_STRING) {
+		return false;
+	}
+	long n = base64_decode(payload + data.start + 1, data.end - data.start - 2, wasm,
+			       wasm_cap);
+
+	if (n < 0) {
+		return false;
+	}
+	out->wasm_len = (size_t)n;
+	return true;
+}

@@ -1,0 +1,193 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { VirtualBoard } from '../../bench/virtualBoards.ts';
+import { loadConfig } from '../../config/load.ts';
+import type { BoardConfig, LabConfig } from '../../config/schema.ts';
+import { HilError } from '../../errors.ts';
+import { flashAll } from '../../flash/flashAll.ts';
+import { flashBoard, type FlashOptions, type FlashResult, type FlashTarget, type ResetStrategy } from '../../flash/flasher.ts';
+import { firmwareFromImage, firmwareFromManifest, hex, loadFirmware, type Firmware } from '../../flash/manifest.ts';
+import { TtyProgress } from '../../flash/progress.ts';
+import type { Logger } from '../../log.ts';
+import { matchPorts, openTransport } from '../../transport/open.ts';
+import { listPorts } from '../../transport/discovery.ts';
+import { parsePortSpec } from '../../transport/portSpec.ts';
+import type { Transport } from '../../transport/transport.ts';
+import type { SerialPortInfo } from '../../transport/webSerial.ts';
+import type { Command, CommandContext } from '../command.ts';
+
+const USAGE = `usage: hil flash [--board NAME | --port URL] [--force] [--erase-settings] [IMAGE | --manifest FILE]
+
+Flashes the firmware to the bench's boards (all of them, in parallel, unless --board or --port
+picks one), verifies it, resets the boards and waits for the new image's boot banner. Regions
+the board already holds (same MD5) are skipped.
+
+  IMAGE              a zephyr.bin (flashed at 0x0), a manifest (.json/.yaml) or a build directory
+                     (default: firmware.image or firmware.manifest from the config)
+  --manifest FILE    regions and offsets: { regions: [{ name, offset, file }] } or flasher_args.json
+  --board NAME       only this board from the config
+  --port URL         a port not in the config: a device path or rfc2217://host:port
+  --reset MODE       with --port: classic | usb-jtag | none (default classic)
+  --baud N           with --port: console/ROM baud (default 115200)
+  --flash-baud N     with --port: write baud (default: --baud)
+  --force            write every region even when the board already holds it
+  --erase-settings   also erase the settings partition (the board forgets its provisioning)
+
+exit codes: 0 flashed and booted, 1 a board failed, 2 usage, config or image error`;
+
+function integerOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new HilError(`--${name} expects a number, got "${value}"`, 'run hil flash --help', 2);
+  return Number(value);
+}
+
+function resetOption(value: string | undefined): ResetStrategy {
+  if (value === undefined) return 'classic';
+  if (value === 'classic' || value === 'usb-jtag' || value === 'none') return value;
+  throw new HilError(`--reset expects classic, usb-jtag or none, got "${value}"`, 'run hil flash --help', 2);
+}
+
+function firmwareFromConfig(config: LabConfig): Firmware {
+  const { image, manifest, expectVersion } = config.firmware;
+  const fw = manifest ? firmwareFromManifest(manifest) : firmwareFromImage(image!);
+  if (expectVersion && fw.app && fw.app.version !== expectVersion) {
+    throw new HilError(
+      `${fw.source} is version ${fw.app.version}, but firmware.expectVersion in the config is ${expectVersion}`,
+      'rebuild the firmware or update firmware.expectVersion',
+      2,
+    );
+  }
+  return fw;
+}
+
+type BoardPort = Pick<BoardConfig, 'name' | 'port' | 'baud' | 'flashBaud' | 'reset'>;
+
+interface OpenedPort {
+  transport: Transport;
+  usb?: SerialPortInfo;
+  release(): Promise<void>;
+}
+
+/** USB ids of a local port, which esptool-js reads as Web Serial's getInfo() (USB-Serial/JTAG or not). */
+async function usbIds(port: string): Promise<SerialPortInfo | undefined> {
+  const spec = parsePortSpec(port);
+  if (spec.kind === 'rfc2217' || spec.kind === 'virtual') return undefined;
+  const info = matchPorts(spec, await listPorts().catch(() => []))[0];
+  if (!info?.vendorId || !info.productId) return undefined;
+  return { usbVendorId: parseInt(info.vendorId, 16), usbProductId: parseInt(info.productId, 16) };
+}
+
+/**
+ * Where `port: virtual` boards keep their flash between runs: `hil virtual start`'s default,
+ * so a board flashed here boots the same image there, and a second flash finds it unchanged.
+ */
+const VIRTUAL_STATE = process.env.HIL_VIRTUAL_STATE ?? join(tmpdir(), 'proplet-hil', 'virtual');
+
+async function openBoardPort(board: BoardPort, log: Logger): Promise<OpenedPort> {
+  if (board.port === 'virtual') {
+    // Powered on for the flash and off again after it; the flash survives in its state directory.
+    const virtual = await VirtualBoard.start({ stateDir: join(VIRTUAL_STATE, board.name) }, log);
+    const transport = await openTransport(virtual.url, { baud: board.baud, log }).catch(async (err: unknown) => {
+      await virtual.stop();
+      throw err;
+    });
+    return {
+      transport,
+      release: async () => {
+        await transport.close();
+        await virtual.stop();
+      },
+    };
+  }
+  const transport = await openTransport(board.port, { baud: board.baud, log });
+  const usb = await usbIds(board.port);
+  return { transport, ...(usb ? { usb } : {}), release: () => transport.close() };
+}
+
+function summary(result: FlashResult): string[] {
+  const lines = result.regions.map((r) => {
+    const what = r.outcome === 'unchanged' ? 'unchanged' : `written and verified, ${Math.round((r.bytesPerSecond ?? 0) / 1024)} KiB/s`;
+    return `${result.board}: ${r.name} @${hex(r.offset)} ${r.bytes} B ${what}`;
+  });
+  const booted = result.booted!;
+  const version = booted.version ? ` version ${booted.version}` : '';
+  lines.push(`${result.board}: booted Zephyr ${booted.zephyr}${version} (${(result.ms / 1000).toFixed(1)} s)`);
+  return lines;
+}
+
+export const flashCommand: Command = {
+  name: 'flash',
+  summary: 'flash, verify and boot the firmware on the bench boards',
+  usage: USAGE,
+  async run(ctx: CommandContext): Promise<number> {
+    const { values, positionals } = parseArgs({
+      args: ctx.args,
+      options: {
+        board: { type: 'string' },
+        port: { type: 'string' },
+        reset: { type: 'string' },
+        baud: { type: 'string' },
+        'flash-baud': { type: 'string' },
+        manifest: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        'erase-settings': { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > 1) throw new HilError(`expected one IMAGE, got ${positionals.length}: ${positionals.join(' ')}`, 'run hil flash --help', 2);
+    const image = positionals[0];
+    if (image && values.manifest) throw new HilError('give an IMAGE or --manifest, not both', 'run hil flash --help', 2);
+    if (values.board && values.port) throw new HilError('give --board or --port, not both', 'run hil flash --help', 2);
+    if (!values.port && (values.reset || values.baud || values['flash-baud'])) {
+      throw new HilError('--reset, --baud and --flash-baud go with --port; boards from the config use their own settings', undefined, 2);
+    }
+
+    // The config is needed for its boards, or for its firmware when none is given here.
+    const needConfig = !values.port || (!image && !values.manifest);
+    const config = needConfig ? await loadConfig(ctx.configPath) : undefined;
+    const fw = image ? loadFirmware(image) : values.manifest ? firmwareFromManifest(values.manifest) : firmwareFromConfig(config!);
+
+    let boards: BoardPort[];
+    if (values.port) {
+      const baud = integerOption('baud', values.baud) ?? 115200;
+      boards = [{ name: values.port, port: values.port, baud, flashBaud: integerOption('flash-baud', values['flash-baud']) ?? baud, reset: resetOption(values.reset) }];
+    } else if (values.board) {
+      const board = config!.boards.find((b) => b.name === values.board);
+      if (!board) {
+        throw new HilError(`no board named "${values.board}" in ${ctx.configPath}`, `boards: ${config!.boards.map((b) => b.name).join(', ')}`, 2);
+      }
+      boards = [board];
+    } else {
+      boards = config!.boards;
+    }
+
+    const options: FlashOptions = {
+      force: values.force,
+      eraseSettings: values['erase-settings'],
+      ...(config ? { bootTimeoutMs: config.timeouts.boot } : {}),
+    };
+    const ports: OpenedPort[] = [];
+    try {
+      for (const board of boards) ports.push(await openBoardPort(board, ctx.log.child({ board: board.name })));
+      const targets: FlashTarget[] = boards.map((board, i) => ({
+        name: board.name,
+        transport: ports[i]!.transport,
+        reset: board.reset,
+        baud: board.baud,
+        flashBaud: board.flashBaud,
+        ...(ports[i]!.usb ? { usb: ports[i]!.usb } : {}),
+        log: ctx.log.child({ board: board.name }),
+      }));
+      const results =
+        targets.length === 1
+          ? [await flashBoard(targets[0]!, fw, { ...options, ...(process.stderr.isTTY ? { progress: new TtyProgress(targets[0]!.name) } : {}) })]
+          : await flashAll(targets, fw, options);
+      for (const result of results) for (const line of summary(result)) console.log(line);
+      return 0;
+    } finally {
+      for (const port of ports) await port.release();
+    }
+  },
+};

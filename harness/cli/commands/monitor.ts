@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/load.ts';
+import { Console } from '../../console/console.ts';
+import type { LogEvent } from '../../console/events.ts';
+import { formatLine } from '../../console/format.ts';
+import { HilError } from '../../errors.ts';
+import { openTransport } from '../../transport/open.ts';
+import { parsePortSpec } from '../../transport/portSpec.ts';
+import type { Command, CommandContext } from '../command.ts';
+
+const USAGE = `usage: hil monitor <board|port> [--raw | --json] [--baud N] [--transcript FILE]
+
+Shows a board's serial console live, parsed: per line the seconds since the start, the event
+the line carries (boot, mqtt.connected, task.finished, rom.banner, zephyr.fatal, …) and its
+text. Every byte also goes to a transcript file. Ctrl-C ends it.
+
+  <board>            a board name from the config (its port and baud)
+  <port>             a port not in the config: /dev/ttyUSB0, serial:<usb serial number>,
+                     usb:<bus-port>, or rfc2217://host:port (esp_rfc2217_server, ser2net,
+                     hil virtual start)
+  --raw              the bytes exactly as received, ANSI colours included
+  --json             one JSON object per event (harness/console/events.ts), for scripts
+  --baud N           console baud (default: the board's baud, or 115200)
+  --transcript FILE  where the transcript goes (default .hil/monitor/<name>-<time>.log)
+
+exit codes: 0 ended with Ctrl-C, 1 the port was lost, 2 usage or configuration error`;
+
+const looksLikePort = (arg: string) => /^(\/|serial:|usb:|rfc2217:)/.test(arg);
+
+/** The port, baud and name to monitor: a port as given, or a board of the config. */
+async function target(arg: string, baud: number | undefined, ctx: CommandContext) {
+  if (looksLikePort(arg)) {
+    parsePortSpec(arg);
+    return { name: arg.replace(/^\/dev\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-'), port: arg, baud: baud ?? 115200 };
+  }
+  const config = await loadConfig(ctx.configPath);
+  const board = config.boards.find((b) => b.name === arg);
+  if (!board) {
+    throw new HilError(
+      `no board named "${arg}" in ${ctx.configPath}`,
+      `boards: ${config.boards.map((b) => b.name).join(', ')}; or give a port such as /dev/ttyUSB0 or rfc2217://host:port`,
+      2,
+    );
+  }
+  if (board.port === 'virtual') {
+    throw new HilError(
+      `board "${arg}" is virtual: it runs only while something runs it`,
+      'start one with hil virtual start and monitor the rfc2217:// address it prints',
+      2,
+    );
+  }
+  return { name: board.name, port: board.port, baud: baud ?? board.baud };
+}
+
+/**
+ * Groups events into rows, one per complete line. The console emits a chunk's events in one
+ * synchronous burst, so a microtask after the burst sees every event of its lines; events of
+ * a line not yet ended (a shell prompt) wait for the line.
+ */
+function rows(print: (events: LogEvent[]) => void): (event: LogEvent) => void {
+  let pending: LogEvent[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const complete = new Set(pending.filter((e) => e.kind === 'line').map((e) => e.seq));
+    for (const seq of complete) print(pending.filter((e) => e.seq === seq));
+    pending = pending.filter((e) => !complete.has(e.seq));
+  };
+  return (event) => {
+    pending.push(event);
+    if (!scheduled) queueMicrotask(flush);
+    scheduled = true;
+  };
+}
+
+export const monitorCommand: Command = {
+  name: 'monitor',
+  summary: "show a board's console live, parsed into events (or --raw, --json)",
+  usage: USAGE,
+  async run(ctx) {
+    const { values, positionals } = parseArgs({
+      args: ctx.args,
+      options: {
+        raw: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        baud: { type: 'string' },
+        transcript: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new HilError('expected one board name or port', 'run hil monitor --help', 2);
+    if (values.raw && values.json) throw new HilError('give --raw or --json, not both', 'run hil monitor --help', 2);
+    if (values.baud !== undefined && !/^[1-9]\d*$/.test(values.baud)) {
+      throw new HilError(`--baud expects a number, got "${values.baud}"`, 'run hil monitor --help', 2);
+    }
+    const { name, port, baud } = await target(positionals[0]!, values.baud ? Number(values.baud) : undefined, ctx);
+    const transcriptPath = values.transcript ?? `.hil/monitor/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
+
+    const transport = await openTransport(port, { baud, log: ctx.log });
+    const boardConsole = new Console(transport, { name, transcriptPath });
+    const out = process.stdout;
+    const colour = out.isTTY === true;
+    if (values.raw) transport.onData((chunk) => out.write(chunk));
+    else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
+    else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
+    boardConsole.start();
+    ctx.log.info({ port: transport.url, baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
+
+    const ended = await new Promise<number>((resolve) => {
+      const stop = () => resolve(0);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      transport.onClose((err) => {
+        if (err) ctx.log.error({ err: err.message }, `lost ${transport.url}`);
+        resolve(err ? 1 : 0);
+      });
+    });
+    boardConsole.stop();
+    await transport.close();
+    ctx.log.info({ transcript: transcriptPath }, 'monitor ended');
+    return ended;
+  },
+};

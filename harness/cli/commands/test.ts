@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/load.ts';
+import { HilError } from '../../errors.ts';
+import type { Command } from '../command.ts';
+
+const require = createRequire(import.meta.url);
+
+export const testCommand: Command = {
+  name: 'test',
+  summary: 'run the HIL suite on the virtual bench (default) or the lab boards',
+  usage: `usage: hil test [--virtual | --lab] [--firmware IMAGE|MANIFEST] [--board NAME] [--boards N] [-- <playwright args>]
+
+  --virtual        virtual ESP32-S3 boards started by the run itself (default)
+  --lab            the boards of the bench file (--config / HIL_CONFIG / lab.config.yaml)
+  --firmware F     an image (flashed at 0x0) or a flash manifest, instead of the config's firmware
+  --board NAME     only this board (repeatable)
+  --boards N       how many virtual boards (default 2)
+Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
+  async run(ctx) {
+    const split = ctx.args.indexOf('--');
+    const own = split === -1 ? ctx.args : ctx.args.slice(0, split);
+    const passThrough = split === -1 ? [] : ctx.args.slice(split + 1);
+    const { values } = parseArgs({
+      args: own,
+      options: {
+        virtual: { type: 'boolean' },
+        lab: { type: 'boolean' },
+        firmware: { type: 'string' },
+        board: { type: 'string', multiple: true },
+        boards: { type: 'string' },
+      },
+    });
+    if (values.virtual && values.lab) throw new HilError('--virtual and --lab exclude each other', 'pick one bench', 2);
+    const kind = values.lab ? 'lab' : 'virtual';
+    // Check the bench file here, so that a mistake is one line and not a runner stack trace.
+    const config = await loadConfig(ctx.configPath);
+    if (values.firmware && !existsSync(values.firmware)) {
+      throw new HilError(`firmware ${values.firmware} does not exist`, kind === 'virtual' ? 'npm run fixtures builds fixtures/build/*.bin' : undefined, 2);
+    }
+    if (values.boards && !/^[1-9]\d*$/.test(values.boards)) throw new HilError(`--boards ${values.boards}: expected a positive whole number`, undefined, 2);
+    if (kind === 'lab' && !config.boards.some((b) => b.port !== 'virtual')) {
+      throw new HilError(`${ctx.configPath} has no lab boards (all are virtual)`, 'describe your boards in a bench file and pass it with --config', 2);
+    }
+    const projects = values.board?.length ? values.board.map((b) => `${kind}-${b}`) : [`${kind}-*`];
+    const env = {
+      ...process.env,
+      HIL_CONFIG: resolve(ctx.configPath),
+      ...(values.firmware ? { HIL_FIRMWARE: resolve(values.firmware) } : {}),
+      ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}),
+    };
+    const cli = require.resolve('@playwright/test/cli');
+    const args = [cli, 'test', ...projects.map((p) => `--project=${p}`), ...passThrough];
+    ctx.log.debug({ args }, 'starting playwright');
+    return new Promise<number>((done) => {
+      const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+      child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+    });
+  },
+};

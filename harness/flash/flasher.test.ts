@@ -1,0 +1,193 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { pino } from 'pino';
+import { HilError } from '../errors.ts';
+import { requirePeers } from '../testing/peers.ts';
+import { openTransport } from '../transport/open.ts';
+import type { Transport } from '../transport/transport.ts';
+import { flashAll } from './flashAll.ts';
+import { flashBoard, type FlashTarget } from './flasher.ts';
+import { firmwareFromImage, firmwareFromManifest } from './manifest.ts';
+import { ensureFixtures, fixture, removeState, startBoard, type TestBoard } from './testKit.ts';
+
+const log = pino({ level: 'silent' });
+
+test.beforeAll(() => ensureFixtures());
+
+async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A fresh virtual board and an open RFC 2217 transport to it, both gone after `fn`. */
+async function withBoard(fn: (target: FlashTarget, board: TestBoard) => Promise<void>): Promise<void> {
+  const board = await startBoard();
+  const transport = await openTransport(board.url, { baud: 115200, log });
+  try {
+    await fn({ name: 'v0', transport, reset: 'classic', baud: 115200, flashBaud: 921600, log }, board);
+  } finally {
+    await transport.close();
+    await board.stop();
+    removeState(board);
+  }
+}
+
+test('a fresh board is flashed, verified, reset and boots the new image', async () => {
+  await withBoard(async (target) => {
+    const result = await flashBoard(target, firmwareFromImage(fixture('proplet.bin')));
+    expect(result.regions.map((r) => [r.name, r.offset, r.outcome])).toEqual([['proplet', 0, 'written']]);
+    expect(result.booted).toEqual({ zephyr: 'v4.0.0', version: '1.0.0' });
+  });
+});
+
+test('an unchanged image is skipped, --force writes it anyway, a new image replaces it', async () => {
+  await withBoard(async (target) => {
+    const fw = firmwareFromImage(fixture('proplet.bin'));
+    await flashBoard(target, fw);
+    const again = await flashBoard(target, fw);
+    expect(again.regions[0]!.outcome).toBe('unchanged');
+    expect(again.booted?.version, 'the board was still reset into the app').toBe('1.0.0');
+    const forced = await flashBoard(target, fw, { force: true });
+    expect(forced.regions[0]!.outcome).toBe('written');
+    const upstream = await flashBoard(target, firmwareFromImage(fixture('upstream.bin')));
+    expect(upstream.regions[0]!.outcome).toBe('written');
+    expect(upstream.booted?.version).toBe('0.9.0-upstream');
+  });
+});
+
+test('of two regions only the changed one is rewritten', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-manifest-'));
+  try {
+    const data = Buffer.alloc(16 * 1024, 0x5a);
+    writeFileSync(join(dir, 'data.bin'), data);
+    writeFileSync(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ regions: [{ name: 'app', offset: '0x0', file: fixture('proplet.bin') }, { name: 'data', offset: '0x200000', file: 'data.bin' }] }),
+    );
+    await withBoard(async (target) => {
+      const first = await flashBoard(target, firmwareFromManifest(join(dir, 'manifest.json')));
+      expect(first.regions.map((r) => r.outcome)).toEqual(['written', 'written']);
+      data[100] = 0xa5;
+      writeFileSync(join(dir, 'data.bin'), data);
+      const second = await flashBoard(target, firmwareFromManifest(join(dir, 'manifest.json')));
+      expect(second.regions.map((r) => [r.name, r.outcome])).toEqual([
+        ['app', 'unchanged'],
+        ['data', 'written'],
+      ]);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--erase-settings erases the settings partition, and only when it holds something', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-settings-'));
+  try {
+    writeFileSync(join(dir, 'nvs.bin'), Buffer.alloc(4096, 0x42));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ regions: [{ offset: 0, file: fixture('proplet.bin') }, { offset: '0x3f0000', file: 'nvs.bin' }] }));
+    await withBoard(async (target) => {
+      await flashBoard(target, firmwareFromManifest(join(dir, 'manifest.json')));
+      const app = firmwareFromImage(fixture('proplet.bin'));
+      const erased = await flashBoard(target, app, { eraseSettings: true });
+      expect(erased.regions.map((r) => [r.name, r.offset, r.outcome])).toEqual([
+        ['proplet', 0, 'unchanged'],
+        ['settings', 0x3f0000, 'written'],
+      ]);
+      const again = await flashBoard(target, app, { eraseSettings: true });
+      expect(again.regions[1]!.outcome, 'the partition reads back erased').toBe('unchanged');
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a board that never answers the sync fails in bounded time with one line', async () => {
+  await withBoard(async (target) => {
+    // The board runs its app; with reset: none nothing puts it into download mode.
+    const err = await flashBoard({ ...target, reset: 'none' }, firmwareFromImage(fixture('proplet.bin')), { syncTimeoutMs: 1500 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HilError);
+    expect((err as HilError).exitCode).toBe(1);
+    expect((err as HilError).message).toMatch(/^board v0 did not answer the bootloader sync within \d+ s — is it in download mode\? hold BOOT and press RESET$/);
+  });
+});
+
+test('flashAll flashes several boards at once', async () => {
+  const boards = await Promise.all([startBoard(), startBoard()]);
+  const transports: Transport[] = [];
+  try {
+    for (const b of boards) transports.push(await openTransport(b.url, { baud: 115200, log }));
+    const targets: FlashTarget[] = transports.map((transport, i) => ({ name: `v${i}`, transport, reset: 'classic', flashBaud: 921600, log }));
+    const results = await flashAll(targets, firmwareFromImage(fixture('proplet.bin')));
+    expect(results.map((r) => [r.board, r.regions[0]!.outcome, r.booted?.version])).toEqual([
+      ['v0', 'written', '1.0.0'],
+      ['v1', 'written', '1.0.0'],
+    ]);
+  } finally {
+    for (const t of transports) await t.close();
+    for (const b of boards) {
+      await b.stop();
+      removeState(b);
+    }
+  }
+});
+
+test('an RFC 2217 client resets a virtual board into download mode with DTR/RTS', async () => {
+  await withBoard(async ({ transport }) => {
+    let text = '';
+    transport.onData((chunk) => (text += chunk.toString('latin1')));
+    // The classic auto-reset sequence: EN low, then EN released with GPIO0 held low.
+    await transport.setSignals({ dtr: false, rts: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await transport.setSignals({ dtr: true, rts: false });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await transport.setSignals({ dtr: false });
+    await until('"waiting for download" on the console', () => text.includes('waiting for download'));
+    expect(text).toContain('boot:0x0 (DOWNLOAD(USB/UART0))');
+  });
+});
+
+test('esptool-js flashes and verifies a board over a pty with reset strategy none', async () => {
+  requirePeers('socat');
+  const board = await startBoard({ strapDownload: true, rawPort: true });
+  const dir = mkdtempSync(join(tmpdir(), 'hil-pty-'));
+  const link = join(dir, 'tty');
+  const socat = spawn('socat', [`pty,raw,echo=0,link=${link}`, `tcp:127.0.0.1:${board.rawPort}`], { stdio: 'ignore' });
+  try {
+    await until('socat to create the pty', () => existsSync(link));
+    const transport = await openTransport(link, { baud: 115200, log });
+    const target: FlashTarget = { name: 'pty0', transport, reset: 'none', log };
+    const fw = firmwareFromImage(fixture('upstream.bin'));
+    try {
+      // BOOT is strapped down, so the board waits in download mode; no reset can start the app.
+      const written = await flashBoard(target, fw, { awaitBoot: false });
+      expect(written.regions[0]!.outcome).toBe('written');
+      expect(written.booted).toBeUndefined();
+      const again = await flashBoard(target, fw, { awaitBoot: false });
+      expect(again.regions[0]!.outcome, 'the MD5 read back over the pty matches').toBe('unchanged');
+    } finally {
+      await transport.close();
+    }
+  } finally {
+    socat.kill();
+    await board.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Power the same board on without the strap: it boots what the pty session wrote.
+  const poweredOn = await startBoard({ stateDir: board.stateDir });
+  const transport = await openTransport(poweredOn.url, { baud: 115200, log });
+  try {
+    const result = await flashBoard({ name: 'v0', transport, reset: 'classic', log }, firmwareFromImage(fixture('upstream.bin')));
+    expect(result.regions[0]!.outcome).toBe('unchanged');
+    expect(result.booted?.version).toBe('0.9.0-upstream');
+  } finally {
+    await transport.close();
+    await poweredOn.stop();
+    removeState(poweredOn);
+  }
+});

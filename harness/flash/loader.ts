@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { ClassicReset, ESPLoader, Transport as EsptoolTransport, UsbJtagSerialReset } from 'esptool-js';
+import type { Logger } from '../log.ts';
+import type { WebSerialPort } from '../transport/webSerial.ts';
+
+/**
+ * esptool-js, unmodified, on a WebSerialPort. Its chatter (which it would print with
+ * console.log) goes to the board's logger at debug/trace level instead, so stdout stays clean.
+ */
+class LoggedTransport extends EsptoolTransport {
+  constructor(
+    port: WebSerialPort,
+    private readonly logger: Logger,
+  ) {
+    // esptool-js types its device as the DOM SerialPort; WebSerialPort implements the part it uses.
+    super(port as unknown as ConstructorParameters<typeof EsptoolTransport>[0], false, true);
+  }
+
+  override trace(message: string): void {
+    this.logger.trace({ esptool: 'transport' }, message);
+  }
+}
+
+/** Thrown by a reset strategy once the sync deadline has passed: ends esptool-js's connect loop. */
+export class SyncDeadlineError extends Error {}
+
+/**
+ * esptool-js's own reset strategies, each refusing to run once `expired()`: esptool-js counts
+ * connect attempts, the flasher wants a bound in seconds whatever each attempt costs.
+ */
+function deadlineResets(expired: () => boolean) {
+  const guard = <T extends { reset(): Promise<void> }>(inner: T): T => {
+    const reset = inner.reset.bind(inner);
+    inner.reset = async () => {
+      if (expired()) throw new SyncDeadlineError();
+      await reset();
+    };
+    return inner;
+  };
+  return {
+    classicReset: (transport: EsptoolTransport, delay: number) => guard(new ClassicReset(transport, delay)),
+    usbJTAGSerialReset: (transport: EsptoolTransport) => guard(new UsbJtagSerialReset(transport)),
+  };
+}
+
+export interface LoaderOptions {
+  baud: number;
+  flashBaud: number;
+  log: Logger;
+  /** True once bootloader entry should give up. */
+  expired: () => boolean;
+}
+
+export function createLoader(port: WebSerialPort, options: LoaderOptions): ESPLoader {
+  const { log } = options;
+  return new ESPLoader({
+    resetConstructors: deadlineResets(options.expired),
+    transport: new LoggedTransport(port, log),
+    baudrate: options.flashBaud,
+    romBaudrate: options.baud,
+    terminal: {
+      clean: () => undefined,
+      write: (text) => {
+        if (text.trim()) log.debug({ esptool: 'loader' }, text.trim());
+      },
+      writeLine: (text) => {
+        if (text.trim()) log.debug({ esptool: 'loader' }, text.trim());
+      },
+    },
+  });
+}
+
+/** writeFlash's calculateMD5Hash: esptool-js compares it with the device's SPI_FLASH_MD5. */
+export function md5Hex(data: Uint8Array): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/** esptool-js pads every image to 4 bytes with 0xFF before writing and hashing (util.padTo). */
+export function padTo4(data: Uint8Array): Uint8Array {
+  const rest = data.length % 4;
+  if (rest === 0) return data;
+  const padded = new Uint8Array(data.length + 4 - rest).fill(0xff);
+  padded.set(data);
+  return padded;
+}
