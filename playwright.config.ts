@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import type { BoardOptions } from './harness/playwright/options.ts';
 import { suiteProjects } from './harness/playwright/projects.ts';
 import { runDir } from './harness/report/runDir.ts';
 
@@ -9,7 +10,7 @@ const suite = suiteProjects({ testDir: 'specs', testMatch: '**/*.spec.ts', timeo
 
 // One runner for everything: unit tests beside the code, the HIL suite on every board (one
 // project per board, see suiteProjects), and benchmarks. No browser is driven by the suite.
-export default defineConfig({
+export default defineConfig<object, BoardOptions>({
   outputDir: `${reports}/test-results`,
   forbidOnly: !!process.env.CI,
   workers: Math.max(2, suite.length),

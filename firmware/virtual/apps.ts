@@ -4,10 +4,14 @@
  */
 import type { AppDescriptor, AppFactory } from './app.ts';
 import { minimalApp } from './minimalApp.ts';
+import { propletApp } from './proplet/index.ts';
 
 export function selectApp(desc: AppDescriptor): AppFactory {
   switch (desc.projectName) {
-    // 'proplet' and 'proplet-upstream' → the proplet model from './proplet/index.ts' (its own issue).
+    // The model reads the variant from the same descriptor (CONTRACT.md §8).
+    case 'proplet':
+    case 'proplet-upstream':
+      return propletApp;
     default:
       return minimalApp;
   }

@@ -7,13 +7,13 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { imageSet } from '../../fixtures/images.ts';
+import { buildImage, imageSet } from '../../fixtures/images.ts';
 import { startBoard, type BoardProcess } from './testing/boardProcess.ts';
 import { CONTROL, Rfc2217Client } from './testing/rfc2217Client.ts';
 
 const POWERON_FLASH = 'rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)';
 const POWERON_DOWNLOAD = 'rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))';
-/** Long enough for a reset to show, were one to happen: EN's rise plus a boot is ~20 ms. */
+/** Long enough for a reset to show, were one to happen: EN's rise (100 ms) plus a boot. */
 const QUIET_MS = 400;
 
 let dir: string;
@@ -83,6 +83,14 @@ test('an EN reset boots the flashed image: ROM banner, load lines, Zephyr banner
   expect(text).toMatch(/\[\d\d:\d\d:\d\d\.\d{3},\d{3}\] <inf> main: Starting Proplet version=1\.0\.0\r\n/);
 });
 
+test('an image no firmware model claims runs the minimal app: banner, version, periodic uptime', async () => {
+  writeFileSync(join(dir, 'other.bin'), buildImage({ projectName: 'blinky', version: '2.0.0' }));
+  const { client } = await board('--firmware', join(dir, 'other.bin'));
+  const text = await client.waitFor(/<inf> main: uptime seconds=5\r\n/, 0, 10_000);
+  expect(text).toContain('*** Booting Zephyr OS build v4.0.0 ***\r\n');
+  expect(text).toMatch(/\] <inf> main: Starting Proplet version=2\.0\.0\r\n/);
+});
+
 test('EN held low keeps the chip silent and deaf; only the release boots it', async () => {
   const { client } = await board('--firmware', join(dir, 'proplet.bin'));
   await client.control(CONTROL.RTS_ON);
@@ -123,6 +131,7 @@ test('a slow client: a pause in the "both asserted" step still ends in download 
 
 test('DTR and RTS both asserted, or DTR alone, do not reset the chip', async () => {
   const { client } = await board('--firmware', join(dir, 'proplet.bin'));
+  await client.control(CONTROL.DTR_OFF); // answered after the buffered power-on boot
   const from = client.mark();
   await client.control(CONTROL.DTR_ON);
   await client.control(CONTROL.RTS_ON); // both asserted: the transistor pair cancels out
@@ -203,9 +212,9 @@ test('a power cut keeps flash and identity; the next start is a power-on with th
   proc.child.kill('SIGKILL');
   expect(await proc.exited).toBe('SIGKILL');
   const again = await board(); // no --firmware: whatever the flash holds
-  const from = await enReset(again.client);
-  await again.client.waitFor('Starting Proplet version=0.9.0-upstream', from);
-  expect(again.proc.stderr()).toContain('boot rst=POWERON flash');
+  // The first client reads the power-on boot, buffered since the process started.
+  const text = await again.client.waitFor('Starting Proplet version=0.9.0-upstream', 0);
+  expect(text.startsWith(`ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n${POWERON_FLASH}\r\n`), text).toBe(true);
   expect(readFileSync(join(dir, 'state', 'identity.json'), 'utf8')).toBe(identity);
 });
 

@@ -15,11 +15,12 @@ import { romBanner, romLoadLines, simpleBootLines, WAITING_FOR_DOWNLOAD, type Re
  * EN rises through an RC network (10 kΩ · 1 µF on the DevKitC): the chip leaves reset some ms
  * after EN is released, with GPIO0 as it stood. Over RFC 2217 the lines move one message at a
  * time, and clients such as pyserial wait for each answer, so the "DTR on, RTS off" of
- * esptool's classic reset passes through "both asserted" (EN already high) for a round trip.
- * The model therefore lets the lines settle: the chip leaves reset EN_RISE_MS after the last
- * line change, and GPIO0 counts as low if it was low at any moment since EN was released.
+ * esptool's classic reset passes through "both asserted" (EN already high) for a round trip —
+ * tens of ms on a loaded host. The model therefore lets the lines settle: the chip leaves
+ * reset EN_RISE_MS after the last line change (longer than a real RC, to cover that round
+ * trip), and GPIO0 counts as low if it was low at any moment since EN was released.
  */
-export const EN_RISE_MS = 35;
+export const EN_RISE_MS = 100;
 
 /** The ROM retries an unreadable header a few times, then the board looks dead. */
 const HEADER_RETRIES = 4;

@@ -77,3 +77,29 @@ test('a raw server passes bytes untouched and has no telnet negotiation', async 
     server.close();
   }
 });
+
+test('a new client takes the port over; the old one is closed and its leaving does not release the lines', async () => {
+  const p = pins();
+  const server = new UartServer(() => {}, p);
+  const port = await server.listen(0);
+  const first = net.connect(port, '127.0.0.1');
+  first.on('error', () => {});
+  first.resume(); // a paused socket never reports its close
+  await new Promise((r) => first.once('connect', r));
+  const firstClosed = new Promise((r) => first.once('close', r));
+  const second = net.connect(port, '127.0.0.1');
+  let fromServer = Buffer.alloc(0);
+  second.on('data', (d: Buffer) => (fromServer = Buffer.concat([fromServer, d])));
+  await new Promise((r) => second.once('connect', r));
+  try {
+    await firstClosed;
+    second.write(Buffer.from([IAC, 250, 44, 5, 8, IAC, 240]));
+    await until(() => p.state.dtr, 'DTR on from the second client');
+    expect(p.state.gone, 'disconnect callbacks for the replaced client').toBe(0);
+    server.write(Buffer.from('hi'));
+    await until(() => fromServer.includes(Buffer.from('hi')), 'output on the second client');
+  } finally {
+    second.destroy();
+    server.close();
+  }
+});

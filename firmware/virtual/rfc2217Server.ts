@@ -7,6 +7,14 @@
  */
 import net from 'node:net';
 
+/**
+ * UART output from power-on until the first client connects waits, up to a tty buffer's
+ * worth (N_TTY, 4 KiB), so the bench that has just started (or power-cycled) a board reads
+ * its power-on boot, as a host with the port already open would. Between later clients
+ * output is dropped: no client ever reads lines older than its connection.
+ */
+const POWER_ON_BUFFER_BYTES = 4096;
+
 const IAC = 255;
 const DONT = 254;
 const DO = 253;
@@ -265,6 +273,9 @@ class TelnetSession {
 export class UartServer {
   private readonly server: net.Server;
   private client?: { socket: net.Socket; session?: TelnetSession };
+  /** Undefined once a first client has connected. */
+  private powerOnOutput?: Buffer[] = [];
+  private powerOnBytes = 0;
 
   constructor(
     private readonly receive: (data: Buffer) => void,
@@ -283,9 +294,16 @@ export class UartServer {
     });
   }
 
-  /** UART output; dropped when no host is connected, as a bridge with a closed port drops it. */
+  /** UART output to the client; with none connected, dropped (kept before the first one). */
   write(data: Buffer): void {
-    if (!this.client) return;
+    if (!this.client) {
+      const room = POWER_ON_BUFFER_BYTES - this.powerOnBytes;
+      if (this.powerOnOutput && room > 0) {
+        this.powerOnOutput.push(data.subarray(0, room));
+        this.powerOnBytes += Math.min(room, data.length);
+      }
+      return;
+    }
     if (this.client.session) this.client.session.write(data);
     else this.client.socket.write(data);
   }
@@ -311,5 +329,8 @@ export class UartServer {
       this.client = undefined;
       this.pins?.disconnected();
     });
+    const waiting = this.powerOnOutput;
+    this.powerOnOutput = undefined;
+    if (waiting?.length) this.write(Buffer.concat(waiting));
   }
 }

@@ -202,3 +202,17 @@ test('waitFor fails with the last events listed', async () => {
   expect((err as HilError).message).toContain('no MQTT event any publish within 100 ms');
   expect((err as HilError).message).toContain('someone connected');
 });
+
+test('subscribe and unsubscribe are recorded with their topics; closing a session is not an unsubscribe', async () => {
+  broker = await startBroker({ port: 0 });
+  const c = client({ clientId: 'reader', keepalive: 7 });
+  await once(c, 'connect');
+  await c.subscribeAsync({ 'a/+': { qos: 1 }, 'b/#': { qos: 0 } });
+  await c.unsubscribeAsync('a/+');
+  await c.endAsync();
+  const story = broker.events.filter((e) => e.kind !== 'listening');
+  expect(story.map((e) => e.kind)).toEqual(['connect', 'subscribe', 'unsubscribe', 'disconnect']);
+  expect(story[0]).toMatchObject({ clientId: 'reader', keepalive: 7, clean: true });
+  expect(story[1]).toMatchObject({ subscriptions: [{ topic: 'a/+', qos: 1 }, { topic: 'b/#', qos: 0 }] });
+  expect(story[2]).toMatchObject({ topics: ['a/+'] });
+});

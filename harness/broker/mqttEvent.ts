@@ -105,7 +105,6 @@ export const MqttEventSchema = z.discriminatedUnion('kind', [
 ]);
 
 export type MqttEvent = z.infer<typeof MqttEventSchema>;
-export type MqttEventKind = MqttEvent['kind'];
 export type DisconnectCause = z.infer<typeof DisconnectCauseSchema>;
 export type RecordedPayload = z.infer<typeof RecordedPayloadSchema>;
 
@@ -121,9 +120,4 @@ export function recordPayload(payload: Buffer | Uint8Array | string): RecordedPa
   } catch {
     return { payload: Buffer.from(bytes).toString('base64'), encoding: 'base64', bytes: bytes.length };
   }
-}
-
-/** The bytes a recorded payload stood for. */
-export function payloadBytes(p: RecordedPayload): Buffer {
-  return Buffer.from(p.payload, p.encoding);
 }

@@ -187,6 +187,17 @@ test('${VAR} interpolation: values from the environment, defaults, unset secrets
   expect(await errorLine(variant((t) => (t.wifi.ssid = '${HIL WIFI}')))).toBe('wifi.ssid: expected ${NAME} or ${NAME:-default}; got "${HIL WIFI}"');
 });
 
+test('broker TLS files are resolved from the config folder; an external broker needs a broker URL', async () => {
+  const path = variant((t) => (t.broker.tls = { cert: 'certs/broker.crt', key: '/etc/hil/broker.key', port: 8883 }));
+  const config = await loadConfig(path, {});
+  expect(config.broker.tls).toEqual({ cert: join(test.info().outputPath(), 'certs/broker.crt'), key: '/etc/hil/broker.key', port: 8883 });
+  const external = await loadConfig(variant((t) => (t.broker.external = { url: 'mqtt://127.0.0.1:1883', username: 'hil' })), {});
+  expect(external.broker.external).toEqual({ url: 'mqtt://127.0.0.1:1883', username: 'hil' });
+  expect(await errorLine(variant((t) => (t.broker.external = { url: '127.0.0.1:1883' })))).toBe(
+    'broker.external.url: expected a broker URL such as mqtt://host:1883; got "127.0.0.1:1883"',
+  );
+});
+
 test('a missing file, a YAML syntax error and an empty file are one line each', async () => {
   const missing = join(test.info().outputPath(), 'nope.yaml');
   expect(await errorLine(missing)).toBe('no such file');

@@ -3,8 +3,9 @@ import { parsePortSpec } from '../transport/portSpec.ts';
 
 /**
  * lab.config.yaml, as the single source of the config types. Objects are strict: a typo in a
- * key is an error, never a silently ignored setting. Messages of our own checks start with
- * "expected" so that load.ts can append what was found.
+ * key is an error, never a silently ignored setting. Messages of checks on one value start
+ * with "expected" so that issues.ts can append what was found; checks across keys
+ * (params.whole) carry their whole message.
  */
 
 // Numbers may come from ${ENV} interpolation, which always yields text.
@@ -25,7 +26,7 @@ const isPort = (port: string) => {
   }
 };
 
-// Names become file names, lock names and MQTT-free identifiers in logs.
+// Names become file names (transcripts), lock names and log fields.
 const boardName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   error: 'expected a board name of letters, digits, "-", "_" or "." (it names files and locks)',
 });

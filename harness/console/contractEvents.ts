@@ -53,7 +53,7 @@ export type ContractFields = { [K in ContractEventKind]: { kind: K } & z.infer<(
 const REST_KEYS = new Set(['reason', 'error', 'results', 'text']);
 
 /** key=value pairs of a message; words that are not key=value (a trailing remark) are skipped. */
-export function keyValues(text: string): Record<string, string> {
+function keyValues(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const words = text.split(' ');
   for (let i = 0; i < words.length; i++) {

@@ -4,7 +4,7 @@
  * split between two chunks survives. A line longer than MAX_LINE_BYTES is cut there: noise
  * at the wrong baud may bring no newline for a long time.
  */
-export const MAX_LINE_BYTES = 4096;
+const MAX_LINE_BYTES = 4096;
 
 export class LineFramer {
   private pending: Buffer = Buffer.alloc(0);

@@ -167,3 +167,11 @@ test('WAMR errors by stage, with the task id when a Task failed line carries the
   expect(ofKind(events, 'task.received').map((r) => r.id), 'wasm_bytes=lots is not a number: no task.received').toEqual(['bad-magic']);
   expect(ofKind(events, 'zephyr.log').filter((l) => l.level === 'dbg')).toHaveLength(1);
 });
+
+test('a line with no newline is cut at 4096 bytes, so noise cannot grow a line without bound', () => {
+  const parser = new ConsoleParser();
+  const events = parser.push(Buffer.alloc(10_000, 'x'), 0);
+  expect(events.map((e) => (e.kind === 'line' ? e.text.length : e.kind))).toEqual([4096, 4096]);
+  const rest = parser.push(Buffer.from('\r\n'), 1);
+  expect(rest.map((e) => (e.kind === 'line' ? e.text.length : e.kind)), 'the remainder ends at the next newline').toEqual([10_000 - 8192]);
+});

@@ -1,9 +1,12 @@
 import { HilError } from '../errors.ts';
 import type { Transport } from '../transport/transport.ts';
 
-/** Zephyr's boot banner and the proplet's `boot` event (CONTRACT.md §2.1). */
-const BANNER = /\*\*\* Booting Zephyr OS build (\S+)/;
-const BOOT = /<inf> main: Starting Proplet version=(\S+)/;
+/**
+ * Zephyr's boot banner and the proplet's `boot` event (CONTRACT.md §2.1), matched only once
+ * complete: bytes arrive in pieces, and `version=1.0` must not pass for `version=1.0.0`.
+ */
+const BANNER = /\*\*\* Booting Zephyr OS build (\S+) \*\*\*/;
+const BOOT = /<inf> main: Starting Proplet version=(\S+)\r?\n/;
 /** What the ROM prints when the image at 0x0 is not bootable (REFERENCE.md). */
 const ROM_REJECT = /invalid header: 0x[0-9a-f]+/;
 const KEEP_CHARS = 8192;
@@ -61,7 +64,7 @@ export class BootWatch {
     const seen = BANNER.test(this.text) ? 'the Zephyr banner but no "Starting Proplet version=" line' : 'no Zephyr boot banner';
     const last = this.text.trim().split(/\r?\n/).slice(-1)[0]?.slice(0, 120) ?? '';
     throw new HilError(
-      `board ${board} did not show that the new image started within ${(timeoutMs / 1000).toFixed(0)} s after reset: saw ${seen}${last ? ` (last line: ${JSON.stringify(last)})` : ''}`,
+      `board ${board} did not show that the new image started within ${+(timeoutMs / 1000).toFixed(1)} s after reset: saw ${seen}${last ? ` (last line: ${JSON.stringify(last)})` : ''}`,
       'check the console with hil monitor',
       1,
     );

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { pino } from 'pino';
+import { Console } from '../console/console.ts';
 import { HilError } from '../errors.ts';
 import { requirePeers } from '../testing/peers.ts';
 import { openTransport } from '../transport/open.ts';
@@ -44,6 +46,33 @@ test('a fresh board is flashed, verified, reset and boots the new image', async 
     expect(result.regions.map((r) => [r.name, r.offset, r.outcome])).toEqual([['proplet', 0, 'written']]);
     expect(result.booted).toEqual({ zephyr: 'v4.0.0', version: '1.0.0' });
   });
+});
+
+test('a console on the same transport records the flash and reads the new boot', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-console-'));
+  try {
+    await withBoard(async (target) => {
+      const console = new Console(target.transport, { name: 'v0', transcriptPath: join(dir, 'v0.log') });
+      console.start();
+      try {
+        const since = console.mark();
+        await flashBoard(target, firmwareFromImage(fixture('upstream.bin')));
+        // The console saw the board enter download mode, then the reset into the new app.
+        await console.waitFor('rom.download', { timeout: 1000, since });
+        const boot = await console.waitFor('boot', { timeout: 1000, since });
+        expect(boot.version).toBe('0.9.0-upstream');
+        // The transport is the console's again: a shell command goes out and its effect comes back.
+        const before = console.mark();
+        await console.send('kernel reboot cold');
+        const banner = await console.waitFor('rom.banner', { timeout: 5000, since: before });
+        expect(banner.resetCause).toBe('RTC_SW_SYS_RST');
+      } finally {
+        console.stop();
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('an unchanged image is skipped, --force writes it anyway, a new image replaces it', async () => {
@@ -134,6 +163,45 @@ test('flashAll flashes several boards at once', async () => {
       await b.stop();
       removeState(b);
     }
+  }
+});
+
+test('a link that drops mid-write is reopened and the flash completes in a second session', async () => {
+  const board = await startBoard();
+  // A TCP relay between the harness and the board that cuts the first connection once 200 kB
+  // have gone through: a flaky cable, with a real board on the far side.
+  let dropped = false;
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(Number(new URL(board.url).port), '127.0.0.1');
+    let forwarded = 0;
+    client.on('data', (data) => {
+      upstream.write(data);
+      forwarded += data.length;
+      if (!dropped && forwarded > 200_000) {
+        dropped = true;
+        client.destroy();
+      }
+    });
+    upstream.on('data', (data) => client.write(data));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const transport = await openTransport(`rfc2217://127.0.0.1:${(relay.address() as net.AddressInfo).port}`, { baud: 115200, log });
+  try {
+    const result = await flashBoard({ name: 'v0', transport, reset: 'classic', log }, firmwareFromImage(fixture('proplet-1m.bin')));
+    expect(dropped, 'the relay cut the link').toBe(true);
+    expect(result.attempts).toBe(2);
+    expect(result.regions[0]!.outcome).toBe('written');
+    expect(result.booted?.version).toBe('1.0.0');
+    expect(transport.isOpen, 'the reopened link stays open for the console').toBe(true);
+  } finally {
+    await transport.close();
+    relay.close();
+    await board.stop();
+    removeState(board);
   }
 });
 

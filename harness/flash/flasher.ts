@@ -1,4 +1,4 @@
-import { ESPError, type ESPLoader } from 'esptool-js';
+import { ESPError, UnexpectedChipIdError, UnexpectedChipMagicError, type ESPLoader } from 'esptool-js';
 import { HilError } from '../errors.ts';
 import { log as rootLog, step, type Logger } from '../log.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -97,11 +97,16 @@ async function enterBootloader(loader: ESPLoader, target: FlashTarget, syncTimeo
   try {
     await loader.connect(mode, attempts, true);
   } catch (err) {
+    if (err instanceof UnexpectedChipIdError || err instanceof UnexpectedChipMagicError) {
+      throw new HilError(`board on ${target.transport.url} is a chip esptool-js does not know (${err.message.split('.')[0]}), this bench expects ESP32-S3`, `check which board is plugged into ${target.name}'s port`, 1);
+    }
     if (!(err instanceof SyncDeadlineError) && !(err instanceof ESPError && /Failed to connect/.test(err.message))) throw err;
     const seconds = Math.round((performance.now() - started) / 1000);
     throw new HilError(
       `board ${target.name} did not answer the bootloader sync within ${seconds} s — is it in download mode? hold BOOT and press RESET`,
-      target.reset === 'none' ? 'with reset: none the board must be put into download mode by hand' : `reset strategy ${target.reset} on ${target.transport.url}`,
+      target.reset === 'none'
+        ? 'with reset: none nothing but the buttons can put it there'
+        : `reset: ${target.reset} pulsed DTR/RTS on ${target.transport.url}; if the board's auto-reset lines are not wired, set reset: none`,
       1,
     );
   }

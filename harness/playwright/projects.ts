@@ -34,9 +34,9 @@ function labBoardNames(configPath: string): string[] {
  * with one worker, so a board runs one test at a time and the boards run side by side. The
  * board is a worker-scoped fixture option; `--project='virtual-*'` selects the virtual bench.
  */
-export function suiteProjects(base: Pick<Project, 'testDir' | 'testMatch' | 'timeout'>, env = process.env): Project<BoardOptions, BoardOptions>[] {
+export function suiteProjects(base: Pick<Project, 'testDir' | 'testMatch' | 'timeout'>, env = process.env): Project<object, BoardOptions>[] {
   const configPath = env.HIL_CONFIG ?? 'lab.config.yaml';
-  const project = (kind: 'virtual' | 'lab', board: string, timeout: number): Project<BoardOptions, BoardOptions> => ({
+  const project = (kind: 'virtual' | 'lab', board: string, timeout: number): Project<object, BoardOptions> => ({
     ...base,
     name: `${kind}-${board}`,
     workers: 1,

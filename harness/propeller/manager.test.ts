@@ -48,14 +48,14 @@ function runModule(file: Buffer, inputs: number[]): { results: string } | { erro
 }
 
 /** A proplet as MQTT sees it: will, discovery, alive, and an answer to every start message. */
-async function scriptedProplet(url: string, id = 'proplet-1'): Promise<MqttClient> {
+async function scriptedProplet(url: string, id = 'proplet-1', reconnectPeriod = 0): Promise<MqttClient> {
   const alive = JSON.stringify({ status: 'alive', proplet_id: id, namespace: 'embedded' });
   const client = mqtt.connect(url, {
     clientId: id,
     username: id,
     password: credentials['proplet-1'],
     clean: false,
-    reconnectPeriod: 0,
+    reconnectPeriod,
     will: { topic: topics.alive, payload: Buffer.from(JSON.stringify({ status: 'offline', proplet_id: id, namespace: 'embedded' })), qos: 1, retain: false },
   });
   const pendingImages = new Map<string, (data: Buffer) => void>();
@@ -117,6 +117,10 @@ test('round trip: discovery, alive, results and errors of real modules, then the
   expect(await m.run(workloads.fib.bytes, [10])).toEqual({ results: '55' });
   expect(await m.run(workloads.trap, undefined, { timeout: 5000 })).toEqual({ error: 'Exception: unreachable' });
 
+  await m.stop('some-task', 'add');
+  const stop = await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.stop, { timeout: 5000, what: 'the stop message' });
+  expect(stop).toMatchObject({ payload: '{"id":"some-task","name":"add"}', qos: 1 });
+
   const beforeDrop = m.mark();
   broker.drop('proplet-1');
   const will = await m.awaitOffline('proplet-1', { timeout: 5000, since: beforeDrop });
@@ -174,6 +178,17 @@ test('a wrong password is a HilError naming the broker, not a hang', async () =>
   const err = await m.ready().catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HilError);
   expect((err as HilError).message).toMatch(/could not connect to mqtt:\/\/127\.0\.0\.1:\d+.*not authorized/i);
+});
+
+test('after a broker restart the manager reconnects, renews its subscriptions and runs tasks again', async () => {
+  broker = await startBroker({ port: 0, auth: credentials });
+  const m = manager(broker.url);
+  await scriptedProplet(broker.url, 'proplet-1', 100);
+  expect(await m.run(workloads.add, [1, 2])).toEqual({ results: '3' });
+  const before = broker.mark();
+  await broker.restart();
+  await broker.waitFor((e) => e.kind === 'subscribe' && e.clientId === 'proplet-1', { since: before, timeout: 10_000, what: 'the proplet subscribing again' });
+  expect(await m.run(workloads.add, [3, 4], { timeout: 10_000 })).toEqual({ results: '7' });
 });
 
 async function freePort(): Promise<number> {

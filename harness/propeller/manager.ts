@@ -12,8 +12,11 @@ import {
   type AlivePayload,
   type DiscoveryPayload,
   type LwtPayload,
+  type RegistryRequest,
+  type RegistryResponse,
   type ResultPayload,
   type StartPayload,
+  type StopPayload,
 } from './payloads.ts';
 import { buildTask } from './task.ts';
 import { propellerTopics, type PropellerTopics, type TopicName } from './topics.ts';
@@ -203,10 +206,14 @@ export class Manager {
       else if (this.answered.has(id)) this.finding(m.topic, `second result for task ${id}`, m.text);
       this.answered.add(id);
     } else if (m.name === 'registryProplet') {
-      const appName = (m.value as { app_name: string }).app_name;
+      const appName = (m.value as RegistryRequest).app_name;
       const image = this.images.get(appName);
-      if (!image) this.finding(m.topic, `registry request for unknown image ${appName}`, m.text);
-      else void this.publish(this.topics.registryServer, JSON.stringify({ app_name: appName, data: Buffer.from(image).toString('base64') }));
+      if (!image) {
+        this.finding(m.topic, `registry request for unknown image ${appName}`, m.text);
+        return;
+      }
+      const answer: RegistryResponse = { app_name: appName, data: Buffer.from(image).toString('base64') };
+      this.publish(this.topics.registryServer, JSON.stringify(answer)).catch((err: Error) => this.log?.warn({ err: err.message }, 'registry answer not sent'));
     }
   }
 
@@ -215,8 +222,29 @@ export class Manager {
     this.images.set(appName, wasm);
   }
 
-  private async publish(topic: string, payload: string | Buffer): Promise<void> {
+  /**
+   * Waits out a reconnect (after a broker restart, say), so a start is never sent before the
+   * renewed subscriptions that its result needs.
+   */
+  private async online(): Promise<void> {
     await this.ready();
+    if (this.client.connected) return;
+    const timeout = this.opts.connectTimeout ?? 10_000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.client.off('connect', back);
+        reject(new HilError(`the manager lost ${this.opts.url} and was not back within ${timeout} ms`, 'is the broker running?'));
+      }, timeout);
+      const back = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.client.once('connect', back);
+    });
+  }
+
+  private async publish(topic: string, payload: string | Buffer): Promise<void> {
+    await this.online();
     try {
       await this.client.publishAsync(topic, payload, { qos: 1 });
     } catch (err) {
@@ -244,7 +272,8 @@ export class Manager {
   }
 
   async stop(id: string, name?: string): Promise<void> {
-    await this.publish(this.topics.stop, JSON.stringify(name === undefined ? { id } : { id, name }));
+    const stop: StopPayload = name === undefined ? { id } : { id, name };
+    await this.publish(this.topics.stop, JSON.stringify(stop));
   }
 
   /** Starts a module with inputs and awaits its outcome. */

@@ -39,9 +39,8 @@ const NAMES: Record<number, string> = {
   [SET_CONTROL]: 'SET-CONTROL',
 };
 
-/** Options we offer (WILL) and accept from the server (DO answers): 8-bit clean, no GA, COM port. */
-const OURS = new Set([OPT_BINARY, OPT_SGA, OPT_COM_PORT]);
-const THEIRS = new Set([OPT_BINARY, OPT_SGA, OPT_COM_PORT]);
+/** Options we agree to, each way: 8-bit clean, no go-ahead, COM port; anything else (ECHO) is refused. */
+const SUPPORTED = new Set([OPT_BINARY, OPT_SGA, OPT_COM_PORT]);
 
 export interface Rfc2217Options {
   baud: number;
@@ -109,8 +108,10 @@ export class Rfc2217Transport implements Transport {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (err) => this.opts.log.debug({ url: this.url, err: err.message }, 'rfc2217 socket error'));
     socket.on('close', () => this.closed());
-    for (const option of OURS) this.request(WILL, option);
-    for (const option of THEIRS) this.request(DO, option);
+    for (const option of SUPPORTED) {
+      this.request(WILL, option);
+      this.request(DO, option);
+    }
     const timeoutMs = this.opts.connectTimeoutMs ?? 5000;
     const outcome = await withTimeout(agreed, timeoutMs);
     this.comPortAgreed = undefined;
@@ -230,26 +231,22 @@ export class Rfc2217Transport implements Transport {
   }
 
   /**
-   * RFC 1143's rule in its simple form: answer only a change of state, so that two sides that
-   * both ask never loop. A request we sent is answered, not re-answered.
+   * RFC 1143's rule in its simple form: answer only a change of state (or a refusal), never an
+   * answer to our own request, so that two sides that both ask never loop. DO/DONT are about
+   * our side of an option, WILL/WONT about theirs.
    */
   private negotiate(verb: Verb, option: number): void {
-    if (verb === DO || verb === DONT) {
-      const wanted = verb === DO && OURS.has(option);
-      const asked = this.requested.delete(`${WILL}:${option}`);
-      const was = this.ourEnabled.has(option);
-      if (wanted) this.ourEnabled.add(option);
-      else this.ourEnabled.delete(option);
-      if (!asked && (was !== wanted || (verb === DO && !wanted))) this.send(negotiation(wanted ? WILL : WONT, option));
-      if (option === OPT_COM_PORT && asked) this.comPortAgreed?.(wanted ? 'agreed' : 'refused');
-    } else {
-      const wanted = verb === WILL && THEIRS.has(option);
-      const asked = this.requested.delete(`${DO}:${option}`);
-      const was = this.theirEnabled.has(option);
-      if (wanted) this.theirEnabled.add(option);
-      else this.theirEnabled.delete(option);
-      if (!asked && (was !== wanted || (verb === WILL && !wanted))) this.send(negotiation(wanted ? DO : DONT, option));
-    }
+    const ours = verb === DO || verb === DONT;
+    const enabled = ours ? this.ourEnabled : this.theirEnabled;
+    const [yes, no]: [Verb, Verb] = ours ? [WILL, WONT] : [DO, DONT];
+    const asks = verb === DO || verb === WILL;
+    const wanted = asks && SUPPORTED.has(option);
+    const answered = this.requested.delete(`${yes}:${option}`);
+    const was = enabled.has(option);
+    if (wanted) enabled.add(option);
+    else enabled.delete(option);
+    if (!answered && (was !== wanted || (asks && !wanted))) this.send(negotiation(wanted ? yes : no, option));
+    if (ours && option === OPT_COM_PORT && answered) this.comPortAgreed?.(wanted ? 'agreed' : 'refused');
   }
 
   private answer(code: number, value: Buffer): void {

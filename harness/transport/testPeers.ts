@@ -37,8 +37,7 @@ export async function startPtyPair(links?: { a: string; b: string }): Promise<Pt
   const dir = links ? undefined : await mkdtemp(path.join(os.tmpdir(), 'hil-pty-'));
   const a = links?.a ?? path.join(dir!, 'a');
   const b = links?.b ?? path.join(dir!, 'b');
-  const child = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const { child, exited } = spawnTied('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`]);
   await until(`socat to link ${a} and ${b}`, async () => (await exists(a)) && (await exists(b)));
   return {
     a,
@@ -73,8 +72,7 @@ export async function startSer2net(device: string): Promise<Ser2net> {
     config,
     ['connection: &board', `  accepter: telnet(rfc2217),tcp,127.0.0.1,${port}`, `  connector: serialdev,${device},115200n81,local`, ''].join('\n'),
   );
-  const child = spawn('ser2net', ['-c', config, '-n', '-d', '-P', path.join(dir, 'ser2net.pid')], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const { child, exited } = spawnTied('ser2net', ['-c', config, '-n', '-d', '-P', path.join(dir, 'ser2net.pid')]);
   await until(`ser2net to listen on 127.0.0.1:${port}`, () => canConnect(port));
   return {
     port,
@@ -96,9 +94,20 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Runs a peer under a shell that kills it when its stdin closes: on stop(), and also when the
+ * test worker dies without cleaning up (a crash), so no peer outlives the run.
+ */
+function spawnTied(command: string, args: string[]): { child: ChildProcess; exited: Promise<void> } {
+  const script = `${command} "$@" & peer=$!; read _ignored; kill $peer 2>/dev/null; wait $peer`;
+  const child = spawn('sh', ['-c', script, command, ...args], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, exited };
+}
+
 async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await exited;
   clearTimeout(timer);
 }

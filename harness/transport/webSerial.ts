@@ -19,7 +19,10 @@ export interface SerialOutputSignals {
  * spec where esptool-js depends on it: `readable`/`writable` are null while closed, and a
  * stream that was cancelled or closed is replaced by a fresh one on the next access while the
  * port stays open. `setBaudRate` is esptool-js's in-place baud change capability, which spares
- * a close and reopen (that would reset boards whose EN follows the port's lines).
+ * a close and reopen (that would reset boards whose EN follows the port's lines). When the
+ * Transport is lost, both streams error and then read as null, as Web Serial's do after a fatal
+ * error: esptool-js waits for its streams to unlock before closing, and a writer it never
+ * released after a failed write would otherwise keep it waiting for ever.
  *
  * The flasher and the console share one open Transport: opening this port on an open
  * Transport borrows it and closing the port leaves it open; on a closed Transport the port
@@ -27,6 +30,7 @@ export interface SerialOutputSignals {
  */
 export class WebSerialPort {
   private opened = false;
+  private fatal = false;
   private ownsTransport = false;
   private currentReadable: ReadableStream<Uint8Array> | null = null;
   private currentWritable: WritableStream<Uint8Array> | null = null;
@@ -44,13 +48,13 @@ export class WebSerialPort {
   }
 
   get readable(): ReadableStream<Uint8Array> | null {
-    if (!this.opened) return null;
+    if (!this.opened || this.fatal) return null;
     this.currentReadable ??= this.createReadable();
     return this.currentReadable;
   }
 
   get writable(): WritableStream<Uint8Array> | null {
-    if (!this.opened) return null;
+    if (!this.opened || this.fatal) return null;
     this.currentWritable ??= this.createWritable();
     return this.currentWritable;
   }
@@ -64,8 +68,9 @@ export class WebSerialPort {
     if (this.transport.baud !== options.baudRate) await this.transport.setBaud(options.baudRate);
     this.unsubscribe = [
       this.transport.onData((chunk) => this.enqueue?.(new Uint8Array(chunk))),
-      this.transport.onClose(() => this.failRead?.(new DOMException('The device has been lost.', 'NetworkError'))),
+      this.transport.onClose(() => this.lost()),
     ];
+    this.fatal = false;
     this.opened = true;
     // Created now, not on first access, so bytes that arrive before the first read are kept.
     this.currentReadable = this.createReadable();
@@ -86,7 +91,7 @@ export class WebSerialPort {
 
   async close(): Promise<void> {
     if (!this.opened) return;
-    if (this.currentReadable?.locked || this.currentWritable?.locked) {
+    if (!this.fatal && (this.currentReadable?.locked || this.currentWritable?.locked)) {
       throw new DOMException('Cannot close a port whose streams are locked.', 'InvalidStateError');
     }
     this.opened = false;
@@ -102,6 +107,11 @@ export class WebSerialPort {
       this.ownsTransport = false;
       await this.transport.close();
     }
+  }
+
+  private lost(): void {
+    this.fatal = true;
+    this.failRead?.(new DOMException('The device has been lost.', 'NetworkError'));
   }
 
   private createReadable(): ReadableStream<Uint8Array> {
@@ -126,7 +136,14 @@ export class WebSerialPort {
 
   private createWritable(): WritableStream<Uint8Array> {
     const stream: WritableStream<Uint8Array> = new WritableStream<Uint8Array>({
-      write: (chunk) => this.transport.write(chunk),
+      write: async (chunk) => {
+        try {
+          await this.transport.write(chunk);
+        } catch (err) {
+          if (!this.transport.isOpen) this.lost();
+          throw err;
+        }
+      },
       close: () => {
         if (this.currentWritable === stream) this.currentWritable = null;
       },

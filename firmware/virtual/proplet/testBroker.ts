@@ -13,6 +13,7 @@ export interface Received {
 
 export class TestBroker {
   port = 0;
+
   /** CONNECT packets as the broker saw them. */
   readonly connects: { clientId: string; username?: string; password?: string; keepalive: number; clean: boolean; will?: Received }[] = [];
   private server?: Server;
@@ -33,6 +34,7 @@ export class TestBroker {
       });
       done(null, true);
     };
+
     await broker.listen();
     return broker;
   }

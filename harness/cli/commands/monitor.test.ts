@@ -65,6 +65,22 @@ test('hil monitor <pty> --json prints every event as JSON and ends cleanly on Ct
   expect(readFileSync(transcript).toString(), 'the transcript holds the console').toContain('Starting Proplet version=1.0.0\r\n');
 });
 
+test('hil monitor exits 1 with one line when the port goes away', async () => {
+  requirePeers('socat');
+  pty = await startPtyPair();
+  const transcript = path.join(test.info().outputPath(), 'monitor.log');
+  const run = hil(['monitor', pty.a, '--transcript', transcript]);
+  await until('the monitor to start', async () => run.stderr().includes('monitoring'), 15_000).catch(() => {
+    throw new Error(`hil monitor did not start; stderr:\n${run.stderr()}`);
+  });
+  await pty.stop();
+  pty = undefined;
+  expect(await run.exit, `stderr:\n${run.stderr()}`).toBe(1);
+  const last = run.stderr().trim().split('\n').at(-1)!;
+  expect(last).toMatch(/^hil: .*lost/);
+  expect(last).toContain(`the console up to then is in ${transcript}`);
+});
+
 test('hil monitor rfc2217://… shows the parsed console served by ser2net', async () => {
   requirePeers('socat', 'ser2net');
   pty = await startPtyPair();

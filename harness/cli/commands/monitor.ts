@@ -107,18 +107,15 @@ export const monitorCommand: Command = {
     boardConsole.start();
     ctx.log.info({ port: transport.url, baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
 
-    const ended = await new Promise<number>((resolve) => {
-      const stop = () => resolve(0);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      transport.onClose((err) => {
-        if (err) ctx.log.error({ err: err.message }, `lost ${transport.url}`);
-        resolve(err ? 1 : 0);
-      });
+    const lost = await new Promise<Error | undefined>((resolve) => {
+      process.once('SIGINT', () => resolve(undefined));
+      process.once('SIGTERM', () => resolve(undefined));
+      transport.onClose((err) => resolve(err));
     });
     boardConsole.stop();
     await transport.close();
+    if (lost) throw new HilError(`${transport.url}: ${lost.message}`, `the console up to then is in ${transcriptPath}`, 1);
     ctx.log.info({ transcript: transcriptPath }, 'monitor ended');
-    return ended;
+    return 0;
   },
 };

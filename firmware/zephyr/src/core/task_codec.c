@@ -151,7 +151,7 @@ bool task_decode_start(const char *payload, size_t len, uint8_t *wasm, size_t wa
 		out->n_inputs = count;
 	}
 	if (has_file) {
-		/* A JSON string holding base64 has no escapes to undo: decode it in place. */
+		/* Base64 needs no JSON escapes (JSON encoders leave it as is): decode the raw text. */
 		long n = base64_decode(payload + file.start + 1, file.end - file.start - 2, wasm,
 				       wasm_cap);
 

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { Console } from '../console/console.ts';
+import type { LogEventOf } from '../console/events.ts';
+import { HilError } from '../errors.ts';
+
+/** What a proplet needs to reach its manager (CONTRACT.md §2.2); the names are the CLI's. */
+export const ProvisionSettings = z.object({
+  brokerHost: z.string().min(1),
+  brokerPort: z.coerce.number().int().min(1).max(65535),
+  propletId: z.string().min(1),
+  apiKey: z.string().min(1),
+  tenant: z.string().min(1),
+  channel: z.string().min(1),
+  wifiSsid: z.string().optional(),
+  wifiPsk: z.string().optional(),
+  /** Ours, for tests that cannot wait for the defaults (CONTRACT.md §1). */
+  keepaliveS: z.coerce.number().int().positive().optional(),
+  aliveS: z.coerce.number().int().positive().optional(),
+  taskTimeoutMs: z.coerce.number().int().positive().optional(),
+});
+export type ProvisionSettings = z.input<typeof ProvisionSettings>;
+
+/** The firmware's setting keys under `proplet/`, in the order they are written. */
+export function settingKeys(input: ProvisionSettings): [string, string][] {
+  const s = ProvisionSettings.parse(input);
+  const entries: [string, string | number | undefined][] = [
+    ['wifi_ssid', s.wifiSsid],
+    ['wifi_psk', s.wifiPsk],
+    ['proplet_id', s.propletId],
+    ['api_key', s.apiKey],
+    ['tenant_id', s.tenant],
+    ['channel_id', s.channel],
+    ['mqtt_broker_host', s.brokerHost],
+    ['mqtt_broker_port', s.brokerPort],
+    ['keepalive_s', s.keepaliveS],
+    ['alive_s', s.aliveS],
+    ['task_timeout_ms', s.taskTimeoutMs],
+  ];
+  return entries.filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '').map(([k, v]) => [k, String(v)]);
+}
+
+/** One shell argument as Zephyr's shell splits them: quoted when it holds a space, quote or backslash. */
+export function shellArg(value: string): string {
+  if (value !== '' && !/[\s"\\]/.test(value)) return value;
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+export interface ProvisionOptions {
+  /** For each step: a command to its prompt, the reboot to its boot event. */
+  timeout: number;
+}
+
+/**
+ * Runs one shell command and returns what it printed (its own lines, not the echo and not log
+ * lines that happened to come in between), once the next prompt shows.
+ */
+async function command(console: Console, line: string, timeout: number): Promise<string[]> {
+  const since = console.mark();
+  await console.send(line);
+  const prompt = await console.waitFor('shell.prompt', { since, timeout });
+  const before = console.events.slice(since).filter((e) => e.seq < prompt.seq);
+  const logLines = new Set(before.filter((e) => e.kind === 'zephyr.log').map((e) => e.seq));
+  return before
+    .filter((e): e is LogEventOf<'line'> => e.kind === 'line' && !logLines.has(e.seq))
+    .map((e) => e.text)
+    .filter((text) => !text.startsWith('uart:~$'));
+}
+
+function failure(lines: string[], what: RegExp): string | undefined {
+  return lines.find((l) => what.test(l));
+}
+
+/**
+ * Writes a proplet's settings over its console (Zephyr's settings shell), reads each back, and
+ * reboots the board so the firmware starts with them. Resolves with the `boot` event of the
+ * new boot.
+ */
+export async function provision(console: Console, settings: ProvisionSettings, { timeout }: ProvisionOptions): Promise<LogEventOf<'boot'>> {
+  const keys = settingKeys(settings);
+  // An empty line makes the shell print a prompt: proof that the shell, not the ROM or a boot, is listening.
+  await command(console, '', timeout).catch((err: unknown) => {
+    throw new HilError(
+      `${console.name}: no shell prompt on the console`,
+      `is the proplet firmware running (hil monitor ${console.name})? ${(err as Error).message.split('\n')[0]}`,
+    );
+  });
+  for (const [key, value] of keys) {
+    const out = await command(console, `settings write string proplet/${key} ${shellArg(value)}`, timeout);
+    const failed = failure(out, /Failed to write setting/);
+    if (failed) throw new HilError(`${console.name}: writing proplet/${key} failed: ${failed}`, 'check the value; the settings partition may be full or damaged (hil flash --erase-settings)');
+  }
+  for (const [key, value] of keys) {
+    const out = await command(console, `settings read string proplet/${key}`, timeout);
+    const failed = failure(out, /Failed to read setting/);
+    if (failed) throw new HilError(`${console.name}: proplet/${key} did not stick: ${failed}`, 'the firmware may not persist settings; check its settings backend');
+    if (out.at(-1) !== value) {
+      throw new HilError(`${console.name}: proplet/${key} reads back ${JSON.stringify(out.at(-1) ?? '')}, expected ${JSON.stringify(value)}`, 'a value with unusual characters may need another quoting');
+    }
+  }
+  const since = console.mark();
+  await console.send('kernel reboot cold');
+  return console.waitFor('boot', { since, timeout }).catch((err: unknown) => {
+    throw new HilError(`${console.name}: settings written, but no boot after kernel reboot cold`, (err as Error).message.split('\n')[0]);
+  });
+}

@@ -1,0 +1,151 @@
+import { parseArgs } from 'node:util';
+import { ProvisionSettings, provision } from '../../bench/provision.ts';
+import { loadConfig } from '../../config/load.ts';
+import { Console } from '../../console/console.ts';
+import { HilError } from '../../errors.ts';
+import { step } from '../../log.ts';
+import { openTransport } from '../../transport/open.ts';
+import { parsePortSpec } from '../../transport/portSpec.ts';
+import type { Command, CommandContext } from '../command.ts';
+
+const USAGE = `usage: hil provision (--board NAME | --port URL) --broker-host HOST --broker-port N
+                     --proplet-id ID --api-key KEY --tenant ID --channel ID
+                     [--wifi-ssid SSID --wifi-psk PSK] [--keepalive S] [--alive S]
+                     [--task-timeout MS] [--baud N] [--timeout MS] [--transcript FILE]
+
+Writes a proplet's settings over its console with Zephyr's settings shell
+(settings write string proplet/<key> <value>), reads each back, and reboots the board with
+kernel reboot cold; succeeds once the firmware boots again.
+
+  --board NAME       a board from the config (its port and baud); --tenant, --channel,
+                     --wifi-*, --proplet-id and --api-key default to the config's values
+  --port URL         a port not in the config: /dev/ttyUSB0, serial:<usb serial>,
+                     usb:<bus-port> or rfc2217://host:port (hil virtual start prints one)
+  --keepalive S, --alive S, --task-timeout MS
+                     the firmware's MQTT keep-alive, alive interval and task watchdog
+                     (absent: the firmware's defaults, 30 s, 10 s, 10000 ms)
+  --timeout MS       per shell command, and for the reboot (default 10000)
+  --transcript FILE  where the console transcript goes (default .hil/provision/<name>-<time>.log)
+
+exit codes: 0 provisioned, 1 the board refused or did not answer, 2 usage or configuration error`;
+
+/** The option that sets each setting, for error messages. */
+const FLAGS: Record<keyof ProvisionSettings, string> = {
+  brokerHost: '--broker-host',
+  brokerPort: '--broker-port',
+  propletId: '--proplet-id',
+  apiKey: '--api-key',
+  tenant: '--tenant',
+  channel: '--channel',
+  wifiSsid: '--wifi-ssid',
+  wifiPsk: '--wifi-psk',
+  keepaliveS: '--keepalive',
+  aliveS: '--alive',
+  taskTimeoutMs: '--task-timeout',
+};
+
+interface Target {
+  name: string;
+  port: string;
+  baud: number;
+  defaults: Partial<Record<'tenant' | 'channel' | 'wifiSsid' | 'wifiPsk' | 'propletId' | 'apiKey', string>>;
+}
+
+async function target(board: string | undefined, port: string | undefined, ctx: CommandContext): Promise<Target> {
+  if ((board === undefined) === (port === undefined)) throw new HilError('give --board NAME or --port URL (one of them)', 'run hil provision --help', 2);
+  if (port !== undefined) {
+    parsePortSpec(port);
+    return { name: port.replace(/^\/dev\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-'), port, baud: 115200, defaults: {} };
+  }
+  const config = await loadConfig(ctx.configPath);
+  const found = config.boards.find((b) => b.name === board);
+  if (!found) {
+    throw new HilError(`no board named "${board}" in ${ctx.configPath}`, `boards: ${config.boards.map((b) => b.name).join(', ')}; or give --port`, 2);
+  }
+  if (found.port === 'virtual') {
+    throw new HilError(`board "${board}" is virtual: it runs only while something runs it`, 'start one with hil virtual start and give its rfc2217:// address as --port', 2);
+  }
+  const proplet = config.propeller.proplets[found.name];
+  return {
+    name: found.name,
+    port: found.port,
+    baud: found.baud,
+    defaults: {
+      tenant: config.propeller.tenant,
+      channel: config.propeller.channel,
+      wifiSsid: config.wifi.ssid,
+      wifiPsk: config.wifi.psk,
+      propletId: proplet?.id,
+      apiKey: proplet?.apiKey,
+    },
+  };
+}
+
+export const provisionCommand: Command = {
+  name: 'provision',
+  summary: "write a proplet's broker, identity and WiFi settings over its console and reboot it",
+  usage: USAGE,
+  async run(ctx) {
+    const { values, positionals } = parseArgs({
+      args: ctx.args,
+      options: {
+        board: { type: 'string' },
+        port: { type: 'string' },
+        'broker-host': { type: 'string' },
+        'broker-port': { type: 'string' },
+        'proplet-id': { type: 'string' },
+        'api-key': { type: 'string' },
+        tenant: { type: 'string' },
+        channel: { type: 'string' },
+        'wifi-ssid': { type: 'string' },
+        'wifi-psk': { type: 'string' },
+        keepalive: { type: 'string' },
+        alive: { type: 'string' },
+        'task-timeout': { type: 'string' },
+        baud: { type: 'string' },
+        timeout: { type: 'string', default: '10000' },
+        transcript: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length > 0) throw new HilError(`unexpected argument "${positionals[0]}"`, 'run hil provision --help', 2);
+    const where = await target(values.board, values.port, ctx);
+    const parsed = ProvisionSettings.safeParse({
+      brokerHost: values['broker-host'],
+      brokerPort: values['broker-port'],
+      propletId: values['proplet-id'] ?? where.defaults.propletId,
+      apiKey: values['api-key'] ?? where.defaults.apiKey,
+      tenant: values.tenant ?? where.defaults.tenant,
+      channel: values.channel ?? where.defaults.channel,
+      wifiSsid: values['wifi-ssid'] ?? where.defaults.wifiSsid,
+      wifiPsk: values['wifi-psk'] ?? where.defaults.wifiPsk,
+      keepaliveS: values.keepalive,
+      aliveS: values.alive,
+      taskTimeoutMs: values['task-timeout'],
+    });
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${FLAGS[i.path[0] as keyof ProvisionSettings]}: ${i.message}`);
+      throw new HilError(`bad or missing options: ${issues.join('; ')}`, 'run hil provision --help', 2);
+    }
+    const timeout = Number(values.timeout);
+    if (!Number.isInteger(timeout) || timeout <= 0) throw new HilError(`--timeout expects milliseconds, got "${values.timeout}"`, 'run hil provision --help', 2);
+    const baud = values.baud === undefined ? where.baud : Number(values.baud);
+    if (!Number.isInteger(baud) || baud <= 0) throw new HilError(`--baud expects a number, got "${values.baud}"`, 'run hil provision --help', 2);
+    const transcriptPath = values.transcript ?? `.hil/provision/${where.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
+
+    const transport = await openTransport(where.port, { baud, log: ctx.log });
+    const boardConsole = new Console(transport, { name: where.name, transcriptPath });
+    boardConsole.start();
+    try {
+      const boot = await step(ctx.log.child({ board: where.name }), 'provision', { port: transport.url, proplet: parsed.data.propletId }, () =>
+        provision(boardConsole, parsed.data, { timeout }),
+      );
+      ctx.log.info({ board: where.name, version: boot.version, transcript: transcriptPath }, `provisioned ${where.name}; firmware ${boot.version} rebooted`);
+      return 0;
+    } finally {
+      boardConsole.stop();
+      await transport.close();
+    }
+  },
+};

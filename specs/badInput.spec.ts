@@ -1,0 +1,38 @@
+import mqtt from 'mqtt';
+import { loadPayloadCases } from '../harness/propeller/workloadTable.ts';
+import { expect, test } from '../harness/playwright/fixtures.ts';
+
+const cases = Object.values(loadPayloadCases());
+
+// Whatever arrives, the board answers with an error result or a logged rejection and keeps
+// running: the witness fails the test on a reboot or a fatal error; the next task must run.
+test.describe('bad input', () => {
+  for (const c of cases) {
+    test(`${c.name}: ${c.error ?? c.rejected ?? 'accepted'}`, async ({ board, manager, workloads }) => {
+      const since = board.console.mark();
+      await manager.startRaw(c.payload);
+      if (c.rejected) {
+        const rejected = await board.console.expect((e) => e.kind === 'task.rejected' && e.reason === c.rejected, { timeout: 5_000, since });
+        expect(rejected.kind, c.why).toBe('task.rejected');
+      }
+      if (c.error) {
+        expect(await manager.awaitResult(c.id!, { timeout: 10_000 }), c.why).toEqual({ error: c.error });
+      }
+      expect(await manager.run(workloads.add!)).toEqual({ results: '5' });
+    });
+  }
+
+  test('messages on unknown or unasked topics change nothing', async ({ board, broker, manager, plan, workloads }) => {
+    const { tenant, channel } = plan.config.propeller;
+    const client = await mqtt.connectAsync(broker.url, { ...broker.manager, clientId: `hil-stray-${board.name}` });
+    try {
+      await client.publishAsync(`m/${tenant}/c/${channel}/control/manager/unknown`, '{"id":"x"}', { qos: 1 });
+      // A registry answer nobody asked for, and garbage on a topic the board does listen on.
+      await client.publishAsync(`m/${tenant}/c/${channel}/registry/server`, '{"app_name":"never-asked","data":"AGFzbQEAAAA="}', { qos: 1 });
+      await client.publishAsync(`m/${tenant}/c/${channel}/control/manager/stop`, '\u0000\u00ff not json', { qos: 1 });
+    } finally {
+      await client.endAsync();
+    }
+    expect(await manager.run(workloads.add!)).toEqual({ results: '5' });
+  });
+});

@@ -1,0 +1,30 @@
+import { expect, RESETS_BOARD, test } from '../harness/playwright/fixtures.ts';
+
+test.describe('boot', () => {
+  test('a power cycle boots the expected firmware, cleanly, and it rejoins the broker', { annotation: RESETS_BOARD }, async ({
+    board,
+    manager,
+    plan,
+    observations,
+  }) => {
+    const { boot: bootTimeout, mqttConnect } = plan.config.timeouts;
+    const since = board.console.mark();
+    const mqttSince = manager.mark();
+    await board.power.cycle();
+
+    const rom = await board.console.waitFor('rom.banner', { timeout: bootTimeout, since });
+    expect(rom.resetCause, 'reset cause after a power cycle').toBe('POWERON');
+    expect(rom.bootMode).toContain('SPI_FAST_FLASH_BOOT');
+    const banner = await board.console.waitFor('zephyr.banner', { timeout: bootTimeout, since });
+    const boot = await board.console.waitFor('boot', { timeout: bootTimeout, since });
+    expect(boot.version, 'firmware version printed at boot').toBe(plan.expectVersion);
+    const connected = await board.console.waitFor('mqtt.connected', { timeout: mqttConnect, since });
+    await manager.awaitDiscovery(board.credentials.id, { timeout: mqttConnect, since: mqttSince });
+
+    observations.metric('boot.romToZephyr', banner.t - rom.t);
+    observations.metric('boot.zephyrToMqtt', connected.t - banner.t);
+    observations.metric('boot.resetToMqtt', connected.t - rom.t);
+    const romBanners = board.console.events.slice(since).filter((e) => e.kind === 'rom.banner');
+    expect(romBanners, 'one boot, not a boot loop').toHaveLength(1);
+  });
+});

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { buildTask } from '../harness/propeller/task.ts';
+import { loadWorkloads } from '../harness/propeller/workloadTable.ts';
+import { heapBaseline, lastHeap } from '../harness/playwright/boardState.ts';
+import { expect, test } from '../harness/playwright/fixtures.ts';
+
+// Read at load time so that each row of the table is a test of its own, named after it.
+const table = Object.values(loadWorkloads());
+/** Small per-task stack and heap (CONTRACT.md §1), so that a full task table fits in the pool. */
+const SMALL = { PROPLET_STACK_SIZE: '2048', PROPLET_HEAP_SIZE: '0' };
+const SLOTS = 4;
+
+test.describe('tasks', () => {
+  for (const w of table.filter((w) => w.name !== 'large')) {
+    test(`workload ${w.name}: ${'results' in w.expect ? `results "${w.expect.results}"` : w.expect.error}`, async ({
+      board,
+      manager,
+      observations,
+    }) => {
+      const since = board.console.mark();
+      const started = performance.now();
+      const outcome = await manager.run(w);
+      observations.metric(`task.roundTrip.${w.name}`, performance.now() - started);
+      expect(outcome, w.why).toEqual(w.expect);
+      const done = await board.console.expect((e) => e.kind === 'task.finished' || e.kind === 'task.failed', { timeout: 2_000, since });
+      expect(done.kind).toBe('results' in w.expect ? 'task.finished' : 'task.failed');
+      for (const text of w.logs ?? []) {
+        await board.console.expect((e) => e.kind === 'task.log' && e.text === text, { timeout: 2_000, since });
+      }
+    });
+  }
+
+  test('a task payload over 1 KiB runs', { tag: '@upstream-gap' }, async ({ manager, workloads }) => {
+    const large = workloads.large!;
+    expect(JSON.stringify(buildTask({ wasm: large.bytes, inputs: large.inputs })).length, 'the fixture is over 1 KiB').toBeGreaterThan(1024);
+    expect(await manager.run(large)).toEqual(large.expect);
+  });
+
+  test('inputs at the edges of i32 reach main unchanged', async ({ manager, workloads }) => {
+    const add = workloads.add!;
+    const cases: [number[], string][] = [
+      [[0, 0], '0'],
+      [[-1, -1], '-2'],
+      [[2147483647, 0], '2147483647'],
+      [[-2147483648, 0], '-2147483648'],
+      [[2147483647, 1], '-2147483648'],
+    ];
+    for (const [inputs, results] of cases) {
+      expect(await manager.run(add, inputs), `add(${inputs.join(', ')})`).toEqual({ results });
+    }
+  });
+
+  test('a running task can be stopped, and its slot and memory come back', async ({ board, manager, workloads }) => {
+    const baseline = heapBaseline(board);
+    const since = board.console.mark();
+    const task = buildTask({ wasm: workloads.loop!.bytes, name: 'loop' });
+    await manager.start(task);
+    await board.console.expect((e) => e.kind === 'task.started' && e.id === task.id, { timeout: 5_000, since });
+    await manager.stop(task.id, task.name);
+    expect(await manager.awaitResult(task.id, { timeout: 5_000 })).toEqual({ error: 'Exception: terminated by user' });
+    await board.console.expect((e) => e.kind === 'task.stopped' && e.id === task.id, { timeout: 2_000, since });
+    await board.console.expect((e) => e.kind === 'heap', { timeout: 2_000, since });
+    expect(lastHeap(board).used, 'heap pool back at its baseline').toBe(baseline);
+    expect(await manager.run(workloads.add!)).toEqual({ results: '5' });
+  });
+
+  test('a task id can be used again once its task has finished', async ({ manager, workloads }) => {
+    const id = `reuse-${randomUUID()}`;
+    const add = workloads.add!;
+    await manager.start(buildTask({ wasm: add.bytes, inputs: [2, 3], id }));
+    expect(await manager.awaitResult(id, { timeout: 10_000 })).toEqual({ results: '5' });
+    const since = manager.mark();
+    await manager.start(buildTask({ wasm: add.bytes, inputs: [40, 2], id }));
+    expect(await manager.awaitResult(id, { timeout: 10_000, since })).toEqual({ results: '42' });
+  });
+
+  test(`tasks run side by side up to the ${SLOTS} slots; one more is refused`, async ({ board, manager, workloads }) => {
+    const since = board.console.mark();
+    const tasks = Array.from({ length: SLOTS }, (_, i) => buildTask({ wasm: workloads.loop!.bytes, name: `loop-${i}`, env: SMALL }));
+    for (const task of tasks) await manager.start(task);
+    const slots = new Set<number>();
+    for (const task of tasks) {
+      const started = await board.console.expect((e) => e.kind === 'task.started' && e.id === task.id, { timeout: 5_000, since });
+      if (started.kind === 'task.started') slots.add(started.slot);
+    }
+    expect(slots.size, 'each running task has its own slot').toBe(SLOTS);
+    const extra = buildTask({ wasm: workloads.add!.bytes, inputs: [1, 2], env: SMALL });
+    await manager.start(extra);
+    expect(await manager.awaitResult(extra.id, { timeout: 5_000 })).toEqual({ error: 'invalid task: no free task slot' });
+    for (const task of tasks) await manager.stop(task.id, task.name);
+    for (const task of tasks) {
+      expect(await manager.awaitResult(task.id, { timeout: 5_000 })).toEqual({ error: 'Exception: terminated by user' });
+    }
+    expect(await manager.run(workloads.add!)).toEqual({ results: '5' });
+  });
+});
