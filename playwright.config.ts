@@ -5,7 +5,8 @@ import { runDir } from './harness/report/runDir.ts';
 
 // Fixed once here in the runner process; workers inherit it, so every part of the run writes
 // into the same reports/<run-id>/.
-const reports = runDir();
+const root = process.env.HIL_REPORTS_DIR ?? 'reports';
+const reports = runDir(root);
 const suite = suiteProjects({ testDir: 'specs', testMatch: '**/*.spec.ts', timeout: 120_000 });
 
 // One runner for everything: unit tests beside the code, the HIL suite on every board (one
@@ -16,8 +17,8 @@ export default defineConfig<object, BoardOptions>({
   workers: Math.max(2, suite.length),
   reporter: [
     ['list'],
-    ['html', { outputFolder: 'reports/html', open: 'never' }],
-    ['junit', { outputFile: 'reports/junit.xml' }],
+    ['html', { outputFolder: `${root}/html`, open: 'never' }],
+    ['junit', { outputFile: `${root}/junit.xml` }],
     ['./harness/report/summaryReporter.ts'],
   ],
   projects: [

@@ -3,12 +3,15 @@ import { loadPayloadCases } from '../harness/propeller/workloadTable.ts';
 import { expect, test } from '../harness/playwright/fixtures.ts';
 
 const cases = Object.values(loadPayloadCases());
+const UPSTREAM_BUFFER_BYTES = 1024;
 
 // Whatever arrives, the board answers with an error result or a logged rejection and keeps
 // running: the witness fails the test on a reboot or a fatal error; the next task must run.
 test.describe('bad input', () => {
   for (const c of cases) {
-    test(`${c.name}: ${c.error ?? c.rejected ?? 'accepted'}`, async ({ board, manager, workloads }) => {
+    // Upstream cuts every payload at 1024 bytes, so an oversized one reads as bad JSON there.
+    const tag = c.bytes > UPSTREAM_BUFFER_BYTES ? ['@upstream-gap'] : [];
+    test(`${c.name}: ${c.error ?? c.rejected ?? 'accepted'}`, { tag }, async ({ board, manager, workloads }) => {
       const since = board.console.mark();
       await manager.startRaw(c.payload);
       if (c.rejected) {

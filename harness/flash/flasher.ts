@@ -73,8 +73,6 @@ interface Region {
 }
 
 const ROM_BAUD = 115200;
-/** One esptool-js connect attempt without a reset: five syncs with a 100 ms timeout each (esploader.js). */
-const NO_RESET_ATTEMPT_MS = 500;
 /** Time for a flaky USB link to settle (a port to re-enumerate) before the next session. */
 const RETRY_DELAY_MS = 1000;
 /** esptool.py's hard reset holds EN low (RTS) this long, with GPIO0 (DTR) released. */
@@ -87,20 +85,20 @@ function isTransient(err: unknown, transport: Transport): boolean {
   return err instanceof ESPError || !transport.isOpen;
 }
 
-async function enterBootloader(loader: ESPLoader, target: FlashTarget, syncTimeoutMs: number, started: number, log: Logger): Promise<void> {
-  const mode = target.reset === 'none' ? 'no_reset' : target.reset === 'usb-jtag' ? 'usb_reset' : 'default_reset';
+async function enterBootloader(loader: ESPLoader, target: FlashTarget, started: number, log: Logger): Promise<void> {
+  // reset: none runs as default_reset with a strategy that touches no line (loader.ts), so
+  // that its deadline, not an attempt count, bounds the wait for a person at the buttons.
+  const mode = target.reset === 'usb-jtag' ? 'usb_reset' : 'default_reset';
   if (target.reset === 'none') {
-    log.warn({ board: target.name }, `board ${target.name} has no reset lines wired: hold BOOT and press RESET now`);
+    log.warn(`board ${target.name} has no reset lines wired: hold BOOT and press RESET now`);
   }
-  // With reset strategies the deadline stops the loop; without, the attempt count does.
-  const attempts = target.reset === 'none' ? Math.max(1, Math.ceil(syncTimeoutMs / NO_RESET_ATTEMPT_MS)) : Number.MAX_SAFE_INTEGER;
   try {
-    await loader.connect(mode, attempts, true);
+    await loader.connect(mode, Number.MAX_SAFE_INTEGER, true);
   } catch (err) {
     if (err instanceof UnexpectedChipIdError || err instanceof UnexpectedChipMagicError) {
       throw new HilError(`board on ${target.transport.url} is a chip esptool-js does not know (${err.message.split('.')[0]}), this bench expects ESP32-S3`, `check which board is plugged into ${target.name}'s port`, 1);
     }
-    if (!(err instanceof SyncDeadlineError) && !(err instanceof ESPError && /Failed to connect/.test(err.message))) throw err;
+    if (!(err instanceof SyncDeadlineError)) throw err;
     const seconds = Math.round((performance.now() - started) / 1000);
     throw new HilError(
       `board ${target.name} did not answer the bootloader sync within ${seconds} s — is it in download mode? hold BOOT and press RESET`,
@@ -164,9 +162,9 @@ async function session(target: FlashTarget, regions: Region[], options: Required
   const started = performance.now();
   let entering = true;
   const expired = () => entering && performance.now() - started > options.syncTimeoutMs;
-  const loader = createLoader(port, { baud, flashBaud, log, expired });
+  const loader = createLoader(port, { baud, flashBaud, log, expired, noReset: target.reset === 'none' });
   try {
-    await enterBootloader(loader, target, options.syncTimeoutMs, started, log);
+    await enterBootloader(loader, target, started, log);
     entering = false;
     await loader.runStub();
     if (flashBaud !== baud) await loader.changeBaud();
@@ -182,7 +180,7 @@ async function session(target: FlashTarget, regions: Region[], options: Required
 
 async function resetIntoApp(target: FlashTarget, log: Logger): Promise<void> {
   if (target.reset === 'none') {
-    log.warn({ board: target.name }, `board ${target.name} has no reset lines wired: release BOOT and press RESET to start the new image`);
+    log.warn(`board ${target.name} has no reset lines wired: release BOOT and press RESET to start the new image`);
     return;
   }
   // esptool-js 0.7.0's HardReset only releases RTS, which is no edge after its classic reset

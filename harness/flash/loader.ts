@@ -24,13 +24,18 @@ class LoggedTransport extends EsptoolTransport {
 /** Thrown by a reset strategy once the sync deadline has passed: ends esptool-js's connect loop. */
 export class SyncDeadlineError extends Error {}
 
+/** With reset: none, the pause between sync attempts, so a chatty console cannot make them spin. */
+const NO_RESET_PAUSE_MS = 100;
+
 /**
  * esptool-js's own reset strategies, each refusing to run once `expired()`: esptool-js counts
- * connect attempts, the flasher wants a bound in seconds whatever each attempt costs.
+ * connect attempts, the flasher wants a bound in seconds whatever each attempt costs. With
+ * reset: none the strategy touches no line and only paces the attempts while a person holds
+ * BOOT and presses RESET.
  */
-function deadlineResets(expired: () => boolean) {
+function deadlineResets(expired: () => boolean, none: boolean) {
   const guard = <T extends { reset(): Promise<void> }>(inner: T): T => {
-    const reset = inner.reset.bind(inner);
+    const reset = none ? () => new Promise<void>((resolve) => setTimeout(resolve, NO_RESET_PAUSE_MS)) : inner.reset.bind(inner);
     inner.reset = async () => {
       if (expired()) throw new SyncDeadlineError();
       await reset();
@@ -49,12 +54,14 @@ export interface LoaderOptions {
   log: Logger;
   /** True once bootloader entry should give up. */
   expired: () => boolean;
+  /** The board has no reset lines: never touch DTR/RTS. */
+  noReset: boolean;
 }
 
 export function createLoader(port: WebSerialPort, options: LoaderOptions): ESPLoader {
   const { log } = options;
   return new ESPLoader({
-    resetConstructors: deadlineResets(options.expired),
+    resetConstructors: deadlineResets(options.expired, options.noReset),
     transport: new LoggedTransport(port, log),
     baudrate: options.flashBaud,
     romBaudrate: options.baud,

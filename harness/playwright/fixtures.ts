@@ -43,8 +43,8 @@ export interface BrokerHandle {
   /** The address and port the board is provisioned with. */
   host: string;
   port: number;
-  /** The manager's own login on this broker. */
-  manager: { username: string; password: string };
+  /** The manager's own login on this broker (none on an external broker that takes anonymous clients). */
+  manager: { username?: string; password?: string };
 }
 
 /** The firmware settings the suite provisions besides the credentials (CONTRACT.md §2.2). */
@@ -141,7 +141,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           url: config.external.url,
           host: url.hostname,
           port: Number(url.port || 1883),
-          manager: { username: config.external.username ?? '', password: config.external.password ?? '' },
+          manager: { username: config.external.username, password: config.external.password },
         });
         return;
       }

@@ -20,7 +20,7 @@ function run(id: string, version: string, opts: Partial<Summary> = {}): Summary 
   };
 }
 
-const t = (id: string, verdict: Summary['tests'][number]['verdict']) => ({ id, title: id, file: 'x.spec.ts', verdict, durationMs: 10 });
+const t = (id: string, verdict: Summary['tests'][number]['verdict']) => ({ id, title: id, file: 'x.spec.ts', verdict, tags: [], durationMs: 10 });
 const m = (samples: number[], better: 'lower' | 'higher' = 'lower') => ({ unit: 'ms' as const, better, samples });
 
 test('a test that passed and now fails is a regression; the reverse is a fix', () => {

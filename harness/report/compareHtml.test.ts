@@ -13,7 +13,7 @@ const summary = (runId: string, version: string, roundTrip: number, verdict: 'pa
   finishedAt: '2026-11-25T00:10:00Z',
   firmware: { name: 'proplet', version, sha256: '00' },
   boards: [],
-  tests: [{ id: 'reconnection › broker restart', title: 'broker restart', file: 'r.spec.ts', verdict, durationMs: 1 }],
+  tests: [{ id: 'reconnection › broker restart', title: 'broker restart', file: 'r.spec.ts', verdict, tags: [], durationMs: 1 }],
   metrics: {
     'task.roundTrip.add': { unit: 'ms', better: 'lower', samples: [roundTrip] },
     'lwt.latency': { unit: 'ms', better: 'lower', samples: [4100] },

@@ -40,6 +40,8 @@ export const SummarySchema = z.object({
       title: z.string(),
       file: z.string(),
       verdict: VerdictSchema,
+      /** Playwright tags, e.g. @upstream-gap. */
+      tags: z.array(z.string()).default([]),
       durationMs: z.number(),
       error: z.string().optional(),
     }),

@@ -12,8 +12,10 @@ import {
   type Summary,
 } from './summary.ts';
 
-/** The projects whose runs are HIL runs worth a summary (not unit tests, not benchmarks). */
-const SUITE_PROJECTS = new Set(['virtual', 'lab']);
+/** The bench of a suite project (`virtual-v0` → virtual); unit tests and benchmarks have none. */
+function benchOf(projectName: string | undefined): string | undefined {
+  return /^(virtual|lab)-/.exec(projectName ?? '')?.[1];
+}
 
 /**
  * Writes reports/<run-id>/summary.json at the end of a suite run: verdicts from the runner,
@@ -32,12 +34,13 @@ export default class SummaryReporter implements Reporter {
 
   onBegin(_config: FullConfig, suite: Suite): void {
     this.startedAt = new Date();
-    this.project = suite.suites.map((s) => s.project()?.name ?? '').find((n) => SUITE_PROJECTS.has(n)) ?? '';
+    this.project = suite.suites.map((s) => benchOf(s.project()?.name)).find(Boolean) ?? '';
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
-    if (!SUITE_PROJECTS.has(test.parent.project()?.name ?? '')) return;
-    const id = test.titlePath().filter(Boolean).slice(1).join(' › ');
+    if (!benchOf(test.parent.project()?.name)) return;
+    // The project names the board (virtual-v0): the same spec on two boards is two tests.
+    const id = test.titlePath().filter(Boolean).join(' › ');
     // Retries report again: keep the last attempt, which is the verdict the runner gives.
     this.summary.tests = this.summary.tests.filter((t) => t.id !== id);
     this.summary.tests.push({
@@ -45,6 +48,7 @@ export default class SummaryReporter implements Reporter {
       title: test.title,
       file: test.location.file,
       verdict: result.status,
+      tags: test.tags,
       durationMs: result.duration,
       ...(result.error?.message ? { error: firstLine(result.error.message) } : {}),
     });

@@ -118,7 +118,7 @@ export class MqttLink {
       } catch {
         return; // the connection went away mid-way; the next connect subscribes again
       }
-      if (this.stopped || client !== this.client) return;
+      if (this.stopped) return;
       this.log('inf', `Subscribed topic=${topic}`);
     }
     this.options.onConnected();

@@ -1,14 +1,9 @@
 import { createServer, type Socket } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { propletApp } from './index.ts';
-import { SettingsStore } from './settingsStore.ts';
-import { ManagerClient, TestBroker } from './testBroker.ts';
+import { BASE, closeBoard, heapUsed, provisionedBoard, startTask as start, taskResult as result, writeSettings, type Board } from './testBoard.ts';
 import { TestChip } from './testChip.ts';
 import { wat } from './wat.ts';
-
-const TENANT = 't-1';
-const CHANNEL = 'c-1';
-const BASE = `m/${TENANT}/c/${CHANNEL}/`;
 
 const ADD = wat(`(module (func (export "main") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))`);
 const SPIN = wat(`(module (func (export "main") (loop (br 0))))`);
@@ -28,55 +23,9 @@ const HOSTED = wat(`(module
     (call $publish (i32.const 31) (i32.const 5))
     (i32.add (call $input (i32.const 0)) (call $input (i32.const 1)))))`);
 
-interface Board {
-  chip: TestChip;
-  broker: TestBroker;
-  manager: ManagerClient;
-}
-
-async function provisionedBoard(projectName = 'proplet', extra: Record<string, string> = {}): Promise<Board> {
-  const broker = await TestBroker.start();
-  const manager = await ManagerClient.connect(broker.port);
-  const chip = new TestChip(propletApp, { projectName, version: '1.2.3' });
-  const settings: Record<string, string> = {
-    proplet_id: 'prop-1',
-    api_key: 'key-1',
-    tenant_id: TENANT,
-    channel_id: CHANNEL,
-    mqtt_broker_host: '127.0.0.1',
-    mqtt_broker_port: String(broker.port),
-    ...extra,
-  };
-  new SettingsStore(chip).save(Object.fromEntries(Object.entries(settings).map(([k, v]) => [`proplet/${k}`, v])));
-  chip.powerOn();
-  await chip.expect(/<inf> mqtt: Subscribed topic=\S+registry\/server\r\n/);
-  return { chip, broker, manager };
-}
-
 async function teardown(board: Board): Promise<void> {
-  board.chip.powerOff();
+  await closeBoard(board);
   await test.info().attach('console', { body: board.chip.transcript, contentType: 'text/plain' });
-  await board.manager.close();
-  await board.broker.close();
-}
-
-function start(board: Board, id: string, wasm: Uint8Array, inputs: number[] = [], extra: object = {}): Promise<void> {
-  const payload = { id, name: `task-${id}`, file: Buffer.from(wasm).toString('base64'), inputs, ...extra };
-  return board.manager.publish(`${BASE}control/manager/start`, JSON.stringify(payload));
-}
-
-async function result(board: Board, id: string, { timeout = 10_000, from = 0 } = {}): Promise<{ results: string; error?: string }> {
-  const r = await board.manager.next('control/proplet/results', { match: (p) => p.task_id === id, timeout, from });
-  return r.error === undefined ? { results: r.results } : { results: r.results, error: r.error };
-}
-
-function baseline(chip: TestChip): number {
-  return Number(/Heap pool used=(\d+)/.exec(chip.transcript)![1]);
-}
-
-function lastHeapUsed(chip: TestChip): number {
-  const all = [...chip.transcript.matchAll(/Heap pool used=(\d+)/g)];
-  return Number(all.at(-1)![1]);
 }
 
 test('a provisioned board boots, connects as its proplet, subscribes and announces itself', async () => {
@@ -123,6 +72,27 @@ test('a provisioned board boots, connects as its proplet, subscribes and announc
   }
 });
 
+test('alive repeats every alive_s while connected', async () => {
+  const board = await provisionedBoard('proplet', { alive_s: '1' });
+  try {
+    await board.manager.next('control/proplet/alive');
+    const first = board.manager.messages.findIndex((m) => m.topic.endsWith('/alive'));
+    expect(await board.manager.next('control/proplet/alive', { from: first + 1, timeout: 5000 })).toEqual({ status: 'alive', proplet_id: 'prop-1', namespace: 'embedded' });
+  } finally {
+    await teardown(board);
+  }
+});
+
+test('a module whose start function never returns is ended by the watchdog too', async () => {
+  const board = await provisionedBoard('proplet', { task_timeout_ms: '300' });
+  try {
+    await start(board, 'start-loop', wat(`(module (func $s (loop (br 0))) (start $s) (func (export "main")))`));
+    expect(await result(board, 'start-loop')).toEqual({ results: '', error: 'Exception: terminated by user' });
+  } finally {
+    await teardown(board);
+  }
+});
+
 test('a task runs in a worker and its results come back; the pool returns to its baseline', async () => {
   const board = await provisionedBoard();
   try {
@@ -136,7 +106,7 @@ test('a task runs in a worker and its results come back; the pool returns to its
     expect(t).toMatch(/<inf> wasm: Task started id=add-1 slot=0\r\n/);
     expect(t).toMatch(/<inf> wasm: Task finished id=add-1 results=5\r\n\[[^\]]+\] <inf> wasm: Heap pool used=\d+ free=\d+ high=\d+\r\n/);
     await board.chip.expect(/Task finished id=add-2 results=-2\r\n.*Heap pool/s);
-    expect(lastHeapUsed(board.chip)).toBe(baseline(board.chip));
+    expect(heapUsed(board.chip).last).toBe(heapUsed(board.chip).baseline);
   } finally {
     await teardown(board);
   }
@@ -181,7 +151,7 @@ test('every failure is published in WAMR words and the board keeps running', asy
     expect(await result(board, 'grow'), 'memory.grow past the pool returns -1').toEqual({ results: '-1' });
     await start(board, 'after', ADD, [20, 22]);
     expect(await result(board, 'after')).toEqual({ results: '42' });
-    expect(lastHeapUsed(board.chip)).toBe(baseline(board.chip));
+    expect(heapUsed(board.chip).last).toBe(heapUsed(board.chip).baseline);
   } finally {
     await teardown(board);
   }
@@ -251,7 +221,7 @@ test('tasks beyond the pool fail, stop ends a running task and frees its slot an
     for (const id of ['s-0', 's-1', 's-2', 's-3']) expect(await result(board, id)).toEqual({ results: '', error: 'Exception: terminated by user' });
     await start(board, 'after', ADD, [1, 2]);
     expect(await result(board, 'after')).toEqual({ results: '3' });
-    expect(lastHeapUsed(board.chip)).toBe(baseline(board.chip));
+    expect(heapUsed(board.chip).last).toBe(heapUsed(board.chip).baseline);
   } finally {
     await teardown(board);
   }
@@ -275,7 +245,7 @@ test('after a broker loss the board reconnects with backoff, subscribes again an
   const { chip, broker, manager } = board;
   try {
     await start(board, 'held', wat(`(module (func (export "main") (param i32) (result i32) (local $i i32)
-      (loop (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if 0 (i32.lt_u (local.get $i) (local.get 0)))) (local.get $i)))`), [300_000_000]);
+      (loop (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if 0 (i32.lt_u (local.get $i) (local.get 0)))) (local.get $i)))`), [1_000_000_000]);
     await chip.expect(/Task started id=held/);
     const from = chip.transcript.length;
     await broker.down();
@@ -286,7 +256,7 @@ test('after a broker loss the board reconnects with backoff, subscribes again an
     await chip.expect(/<inf> mqtt: MQTT connected session_present=1\r\n(.*\r\n)*?.*Subscribed topic=\S+registry\/server/, { from, timeout: 20_000 });
     const attempts = [...chip.transcript.slice(from).matchAll(/Reconnect attempt=(\d+) delay=(\d+)ms/g)].map((m) => [Number(m[1]), Number(m[2])]);
     for (const [n, delay] of attempts) expect(delay).toBeGreaterThanOrEqual(Math.min(500 * 2 ** (n! - 1), 8000));
-    expect(await result(board, 'held', { timeout: 15_000 })).toEqual({ results: '300000000' });
+    expect(await result(board, 'held', { timeout: 15_000 })).toEqual({ results: '1000000000' });
     const before = manager.messages.length;
     // QoS 1 may deliver `held` again after the reconnect; a small task fits beside it.
     await start(board, 'after', ADD, [1, 2], { env: { PROPLET_STACK_SIZE: '1024', PROPLET_HEAP_SIZE: '0' } });
@@ -311,7 +281,7 @@ test('a refused CONNACK and a silent broker are named as the contract says, and 
   const chip = new TestChip(propletApp);
   const port = (server.address() as { port: number }).port;
   const settings = { proplet_id: 'p', api_key: 'k', tenant_id: 't', channel_id: 'c', mqtt_broker_host: '127.0.0.1', mqtt_broker_port: String(port), keepalive_s: '1' };
-  new SettingsStore(chip).save(Object.fromEntries(Object.entries(settings).map(([k, v]) => [`proplet/${k}`, v])));
+  writeSettings(chip, settings);
   chip.powerOn();
   try {
     await chip.expect(/<wrn> mqtt: MQTT disconnected reason=connect refused rc=5\r\n\[[^\]]+\] <inf> mqtt: Reconnect attempt=1 /);

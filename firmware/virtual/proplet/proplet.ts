@@ -5,7 +5,7 @@ import { MqttLink } from './mqttLink.ts';
 import { missingKeys, ProvisionedSettings, SETTING_KEYS } from './settings.ts';
 import { SettingsStore } from './settingsStore.ts';
 import { Shell } from './shell.ts';
-import { isRejection, parseStart, parseStop, RegistryReply, type StartTask } from './taskMessage.ts';
+import { isRejection, parseRegistryReply, parseStart, parseStop, type StartTask } from './taskMessage.ts';
 import { HeapPool } from './heapPool.ts';
 import { logHeap, TaskRunner } from './taskRunner.ts';
 
@@ -25,6 +25,7 @@ export class Proplet implements App {
   private readonly console: ZephyrConsole;
   private readonly store: SettingsStore;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly intervals = new Map<string, NodeJS.Timeout>();
   private readonly pool = new HeapPool();
   private settingsInUse?: ProvisionedSettings;
   private link?: MqttLink;
@@ -59,7 +60,7 @@ export class Proplet implements App {
     this.console.log('inf', 'main', `Starting Proplet version=${this.descriptor.version}`);
     this.console.log('inf', 'wasm', `WAMR runtime ready pool=${HEAP_POOL_BYTES} slots=${TASK_SLOTS}`);
     logHeap(this.console, this.pool);
-    const values = this.settings();
+    const values = this.storedSettings();
     const missing = missingKeys(values);
     const parsed = ProvisionedSettings.safeParse(values);
     if (missing.length > 0 || !parsed.success) {
@@ -95,7 +96,7 @@ export class Proplet implements App {
   }
 
   /** The `proplet/` subtree of the stored settings, by bare key. */
-  private settings(): Record<string, string> {
+  private storedSettings(): Record<string, string> {
     const stored = this.store.load();
     const values: Record<string, string> = {};
     for (const key of SETTING_KEYS) {
@@ -164,11 +165,11 @@ export class Proplet implements App {
       if (isRejection(stop)) return runner.reject(stop);
       if (!runner.stop(stop.id)) runner.reject({ id: stop.id, reason: 'unknown task' });
     } else if (suffix === 'registry/server') {
-      const reply = RegistryReply.safeParse(parseJsonOrUndefined(payload));
-      const task = reply.success ? this.fetches.get(reply.data.app_name) : undefined;
-      if (!reply.success || !task) return this.console.log('wrn', 'mqtt', `Ignoring message topic=${topic}`);
-      this.fetches.delete(reply.data.app_name);
-      runner.start({ ...task, wasm: Buffer.from(reply.data.data, 'base64') });
+      const reply = parseRegistryReply(payload);
+      const task = reply && this.fetches.get(reply.app_name);
+      if (!reply || !task) return this.console.log('wrn', 'mqtt', `Ignoring message topic=${topic}`);
+      this.fetches.delete(reply.app_name);
+      runner.start({ ...task, wasm: Buffer.from(reply.data, 'base64') });
     } else {
       this.console.log('wrn', 'mqtt', `Ignoring message topic=${topic}`);
     }
@@ -182,8 +183,6 @@ export class Proplet implements App {
     this.timers.add(timer);
   }
 
-  private readonly intervals = new Map<string, NodeJS.Timeout>();
-
   private every(name: string, ms: number, fn: () => void): void {
     this.clearEvery(name);
     this.intervals.set(name, setInterval(fn, ms));
@@ -192,13 +191,5 @@ export class Proplet implements App {
   private clearEvery(name: string): void {
     clearInterval(this.intervals.get(name));
     this.intervals.delete(name);
-  }
-}
-
-function parseJsonOrUndefined(payload: Buffer): unknown {
-  try {
-    return JSON.parse(payload.toString('utf8'));
-  } catch {
-    return undefined;
   }
 }

@@ -31,7 +31,7 @@ const StartShape = z.object({
 
 const StopShape = z.object({ id: z.string() });
 
-export const RegistryReply = z.object({ app_name: z.string(), data: z.string() });
+const RegistryReply = z.object({ app_name: z.string(), data: z.string() });
 export type RegistryReply = z.infer<typeof RegistryReply>;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -92,6 +92,12 @@ export function parseStop(payload: Buffer): { id: string } | Rejection {
   if (value === undefined) return { reason: 'invalid JSON' };
   const shape = StopShape.safeParse(value);
   return shape.success ? { id: shape.data.id } : { reason: 'missing id' };
+}
+
+/** A `registry/server` answer; undefined when it is not one. */
+export function parseRegistryReply(payload: Buffer): RegistryReply | undefined {
+  const reply = RegistryReply.safeParse(json(payload));
+  return reply.success ? reply.data : undefined;
 }
 
 export function isRejection(value: object): value is Rejection {

@@ -140,7 +140,7 @@ export class TaskRunner {
     slot.worker = worker;
     worker.on('message', (outcome: TaskOutcome) => {
       if (slot.ended) return;
-      // The watchdog times `main`, not the worker's start-up, which a chip's thread does not have.
+      // The watchdog times the module's code, not the worker's start-up, which a chip's thread does not have.
       if (outcome.kind === 'running') slot.watchdog = setTimeout(() => this.watchdog(slot), this.timeoutMs);
       else if (outcome.kind === 'log') this.console.log('inf', 'task', `id=${slot.id} text=${outcome.text}`);
       else if (outcome.kind === 'done') this.end(slot, { results: outcome.results });

@@ -47,10 +47,11 @@ const env: Record<string, WebAssembly.ImportValue> = {
 if (memory) env.memory = memory;
 
 try {
+  // From here the module's own code runs (a start function may loop too): the watchdog starts.
+  post({ kind: 'running' });
   const instance = new WebAssembly.Instance(job.module, { env });
   if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
   const main = instance.exports.main as (...args: number[]) => unknown;
-  post({ kind: 'running' });
   const returned = main(...(job.passInputs ? job.inputs : []));
   const values = returned === undefined ? [] : Array.isArray(returned) ? returned : [returned];
   post({ kind: 'done', results: published ?? values.map(String).join(',') });

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,12 @@ interface Run {
 }
 
 function hil(...args: string[]): Promise<Run> {
+  return hilWith({}, 'flash', ...args);
+}
+
+function hilWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [HIL, 'flash', ...args], { cwd: ROOT, env: { ...process.env, HIL_LOG_LEVEL: 'silent' }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, [HIL, ...args], { cwd: ROOT, env: { ...process.env, HIL_LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
@@ -108,4 +112,35 @@ test('a board that never enters download mode fails in bounded time with exit 1'
     1,
     /did not answer the bootloader sync within \d+ s — is it in download mode\? hold BOOT and press RESET/,
   );
+});
+
+test('the bench from the config: a virtual board is flashed, then found unchanged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-bench-'));
+  try {
+    const config = join(dir, 'lab.config.yaml');
+    const bench = (version: string) =>
+      [
+        'version: 1',
+        'boards:',
+        '  - { name: flashcli0, chip: esp32s3, port: virtual, reset: classic }',
+        'firmware:',
+        `  image: ${fixture('proplet.bin')}`,
+        `  expectVersion: ${version}`,
+        'propeller: { tenant: t0, channel: c0 }',
+      ].join('\n');
+    writeFileSync(config, bench('1.0.0'));
+    // Locks of its own, so that this run never meets another test's leases.
+    const env = { HIL_LOCK_DIR: join(dir, 'locks') };
+    const first = await hilWith(env, '--config', config, 'flash');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^flashcli0: proplet @0x0 49376 B written and verified/m);
+    const second = await hilWith(env, '--config', config, 'flash', '--board', 'flashcli0');
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/^flashcli0: proplet @0x0 49376 B unchanged$/m);
+    expectOneLine(await hilWith(env, '--config', config, 'flash', '--board', 'nope'), 2, /no board named "nope"/);
+    writeFileSync(config, bench('2.0.0'));
+    expectOneLine(await hilWith(env, '--config', config, 'flash'), 2, /is version 1\.0\.0, but firmware\.expectVersion in the config is 2\.0\.0/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { acquireLease, type Lease } from '../../bench/lease.ts';
+import { virtualStateDir } from '../../bench/plan.ts';
 import { VirtualBoard } from '../../bench/virtualBoards.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { BoardConfig, LabConfig } from '../../config/schema.ts';
@@ -79,30 +79,32 @@ async function usbIds(port: string): Promise<SerialPortInfo | undefined> {
 }
 
 /**
- * Where `port: virtual` boards keep their flash between runs: `hil virtual start`'s default,
- * so a board flashed here boots the same image there, and a second flash finds it unchanged.
+ * Opens a board's port. A board from the config is leased first, as a test run leases it, so
+ * that a flash never lands in the middle of someone's run. A `port: virtual` board is powered
+ * on for the flash and off after it, from the bench's own state directory: `hil test` then
+ * boots what was flashed here, and finds it unchanged.
  */
-const VIRTUAL_STATE = process.env.HIL_VIRTUAL_STATE ?? join(tmpdir(), 'proplet-hil', 'virtual');
-
-async function openBoardPort(board: BoardPort, log: Logger): Promise<OpenedPort> {
-  if (board.port === 'virtual') {
-    // Powered on for the flash and off again after it; the flash survives in its state directory.
-    const virtual = await VirtualBoard.start({ stateDir: join(VIRTUAL_STATE, board.name) }, log);
-    const transport = await openTransport(virtual.url, { baud: board.baud, log }).catch(async (err: unknown) => {
-      await virtual.stop();
-      throw err;
-    });
+async function openBoardPort(board: BoardPort, fromConfig: string | undefined, log: Logger): Promise<OpenedPort> {
+  const lease: Lease | undefined = fromConfig ? acquireLease(`board-${board.name}`, { purpose: `hil flash, pid ${process.pid}`, log }) : undefined;
+  let virtual: VirtualBoard | undefined;
+  try {
+    if (board.port === 'virtual') virtual = await VirtualBoard.start({ stateDir: virtualStateDir(fromConfig!, board.name) }, log);
+    const transport = await openTransport(virtual?.url ?? board.port, { baud: board.baud, log });
+    const usb = virtual ? undefined : await usbIds(board.port);
     return {
       transport,
+      ...(usb ? { usb } : {}),
       release: async () => {
         await transport.close();
-        await virtual.stop();
+        await virtual?.stop();
+        lease?.release();
       },
     };
+  } catch (err) {
+    await virtual?.stop();
+    lease?.release();
+    throw err;
   }
-  const transport = await openTransport(board.port, { baud: board.baud, log });
-  const usb = await usbIds(board.port);
-  return { transport, ...(usb ? { usb } : {}), release: () => transport.close() };
 }
 
 function summary(result: FlashResult): string[] {
@@ -170,7 +172,8 @@ export const flashCommand: Command = {
     };
     const ports: OpenedPort[] = [];
     try {
-      for (const board of boards) ports.push(await openBoardPort(board, ctx.log.child({ board: board.name })));
+      const fromConfig = values.port ? undefined : ctx.configPath;
+      for (const board of boards) ports.push(await openBoardPort(board, fromConfig, ctx.log.child({ board: board.name })));
       const targets: FlashTarget[] = boards.map((board, i) => ({
         name: board.name,
         transport: ports[i]!.transport,

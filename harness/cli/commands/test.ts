@@ -5,6 +5,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import { HilError } from '../../errors.ts';
+import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
+import { loadSummary } from '../../report/loadSummary.ts';
+import { runDir, runId } from '../../report/runDir.ts';
 import type { Command } from '../command.ts';
 
 const require = createRequire(import.meta.url);
@@ -19,6 +22,9 @@ export const testCommand: Command = {
   --firmware F     an image (flashed at 0x0) or a flash manifest, instead of the config's firmware
   --board NAME     only this board (repeatable)
   --boards N       how many virtual boards (default 2)
+  --known-failures TAG
+                   the firmware has known gaps: succeed only if exactly the tests tagged TAG
+                   fail (e.g. @upstream-gap on fixtures/build/upstream.bin)
 Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
   async run(ctx) {
     const split = ctx.args.indexOf('--');
@@ -32,6 +38,7 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
         firmware: { type: 'string' },
         board: { type: 'string', multiple: true },
         boards: { type: 'string' },
+        'known-failures': { type: 'string' },
       },
     });
     if (values.virtual && values.lab) throw new HilError('--virtual and --lab exclude each other', 'pick one bench', 2);
@@ -48,6 +55,7 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
     const projects = values.board?.length ? values.board.map((b) => `${kind}-${b}`) : [`${kind}-*`];
     const env = {
       ...process.env,
+      HIL_RUN_ID: runId(),
       HIL_CONFIG: resolve(ctx.configPath),
       ...(values.firmware ? { HIL_FIRMWARE: resolve(values.firmware) } : {}),
       ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}),
@@ -55,9 +63,14 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
     const cli = require.resolve('@playwright/test/cli');
     const args = [cli, 'test', ...projects.map((p) => `--project=${p}`), ...passThrough];
     ctx.log.debug({ args }, 'starting playwright');
-    return new Promise<number>((done) => {
+    const code = await new Promise<number>((done) => {
       const child = spawn(process.execPath, args, { stdio: 'inherit', env });
-      child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+      child.on('exit', (status, signal) => done(status ?? (signal ? 1 : 0)));
     });
+    const tag = values['known-failures'];
+    if (!tag) return code;
+    const check = checkKnownFailures(loadSummary(runDir()), tag);
+    console.log(`\n${describeKnownFailures(check, tag)}`);
+    return check.ok ? 0 : 1;
   },
 };
