@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+
 /**
  * The seam between the virtual chip (ROM, flash, pins, boot) and the firmware it runs.
  * The chip boots an image, reads its application descriptor and starts the matching app
@@ -23,6 +25,11 @@ export interface Chip {
   /** Milliseconds since this boot (the Zephyr log timestamp). */
   uptimeMs(): number;
   readonly mac: Buffer;
+  /**
+   * A TCP connection over the board's WiFi. A reset or power cut silences it without a FIN,
+   * as on a real chip; the broker finds out through its keep-alive.
+   */
+  connect(host: string, port: number): Duplex;
   /** A software reset (`kernel reboot cold`): the chip stops the app and reboots. */
   softwareReset(): void;
 }

@@ -7,6 +7,7 @@
 import type { App, AppDescriptor, AppFactory, Chip } from './app.ts';
 import { DownloadMode } from './download/index.ts';
 import type { FlashStore } from './flash.ts';
+import type { Network } from './network.ts';
 import { checkImage } from './image.ts';
 import type { PinLevels } from './pins.ts';
 import { romBanner, romLoadLines, simpleBootLines, WAITING_FOR_DOWNLOAD, type ResetCause } from './rom.ts';
@@ -40,6 +41,8 @@ export interface ChipOptions {
   strapDownload: boolean;
   /** Diagnostics for the process's stderr; never on the UART. */
   log: (message: string) => void;
+  /** The WiFi link: outgoing TCP, silenced on every reset and power loss. */
+  network: Pick<Network, 'connect' | 'vanish'>;
 }
 
 /** One boot of the chip, from reset release to the next reset. */
@@ -153,6 +156,7 @@ export class VirtualChip {
   }
 
   private endRun(): void {
+    if (this.run) this.opts.network.vanish();
     this.run?.end();
     this.run = undefined;
     this.opts.purgeUart();
@@ -214,6 +218,7 @@ export class VirtualChip {
       },
       uptimeMs: () => run.uptimeMs(),
       mac: this.opts.mac,
+      connect: (host, port) => this.opts.network.connect(host, port),
       softwareReset: () => {
         if (run.active) this.reset('RTC_SW_SYS_RST');
       },

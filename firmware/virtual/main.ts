@@ -15,6 +15,7 @@ import { selectApp } from './apps.ts';
 import { VirtualChip } from './chip.ts';
 import { FlashStore } from './flash.ts';
 import { loadIdentity, macBytes } from './identity.ts';
+import { Network } from './network.ts';
 import { Pacer } from './pacer.ts';
 import { autoReset } from './pins.ts';
 import { UartServer } from './rfc2217Server.ts';
@@ -74,6 +75,7 @@ const servers: UartServer[] = [];
 const tx = new Pacer(values.pace, () => baud, (data) => servers.forEach((s) => s.write(data)));
 const rx = new Pacer(values.pace, () => baud, (data) => chip.receive(data));
 
+const network = await Network.start().catch((err: Error) => fail(`cannot start the radio: ${err.message}`));
 const chip = new VirtualChip({
   flash,
   mac: macBytes(identity),
@@ -86,6 +88,7 @@ const chip = new VirtualChip({
     rx.purge();
   },
   selectApp,
+  network,
   strapDownload: values.strap === 'download',
   log,
 });

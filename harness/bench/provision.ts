@@ -94,7 +94,10 @@ export async function provision(console: Console, settings: ProvisionSettings, {
     const failed = failure(out, /Failed to read setting/);
     if (failed) throw new HilError(`${console.name}: proplet/${key} did not stick: ${failed}`, 'the firmware may not persist settings; check its settings backend');
     if (out.at(-1) !== value) {
-      throw new HilError(`${console.name}: proplet/${key} reads back ${JSON.stringify(out.at(-1) ?? '')}, expected ${JSON.stringify(value)}`, 'a value with unusual characters may need another quoting');
+      throw new HilError(
+        `${console.name}: proplet/${key} reads back ${JSON.stringify(out.at(-1) ?? '')}, expected ${JSON.stringify(value)}; last lines:\n${console.tail(8).map((l) => `  | ${l}`).join('\n')}`,
+        'a value with unusual characters may need another quoting',
+      );
     }
   }
   const since = console.mark();

@@ -166,19 +166,21 @@ test('flashAll flashes several boards at once', async () => {
   }
 });
 
-test('a link that drops mid-write is reopened and the flash completes in a second session', async () => {
-  const board = await startBoard();
-  // A TCP relay between the harness and the board that cuts the first connection once 200 kB
-  // have gone through: a flaky cable, with a real board on the far side.
-  let dropped = false;
+/**
+ * A TCP relay between the harness and a board that cuts each of its first `cuts` connections
+ * once 200 kB have gone through: a flaky cable, with a real board on the far side.
+ */
+async function flakyRelay(boardUrl: string, cuts: number): Promise<{ url: string; cut: () => number; close: () => void }> {
+  let cut = 0;
   const relay = net.createServer((client) => {
-    const upstream = net.connect(Number(new URL(board.url).port), '127.0.0.1');
+    const upstream = net.connect(Number(new URL(boardUrl).port), '127.0.0.1');
+    const cutThis = cut < cuts;
     let forwarded = 0;
     client.on('data', (data) => {
       upstream.write(data);
       forwarded += data.length;
-      if (!dropped && forwarded > 200_000) {
-        dropped = true;
+      if (cutThis && forwarded > 200_000 && !client.destroyed) {
+        cut++;
         client.destroy();
       }
     });
@@ -189,14 +191,38 @@ test('a link that drops mid-write is reopened and the flash completes in a secon
     upstream.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const transport = await openTransport(`rfc2217://127.0.0.1:${(relay.address() as net.AddressInfo).port}`, { baud: 115200, log });
+  return { url: `rfc2217://127.0.0.1:${(relay.address() as net.AddressInfo).port}`, cut: () => cut, close: () => relay.close() };
+}
+
+test('a link that drops mid-write is reopened and the flash completes in a second session', async () => {
+  const board = await startBoard();
+  const relay = await flakyRelay(board.url, 1);
+  const transport = await openTransport(relay.url, { baud: 115200, log });
   try {
     const result = await flashBoard({ name: 'v0', transport, reset: 'classic', log }, firmwareFromImage(fixture('proplet-1m.bin')));
-    expect(dropped, 'the relay cut the link').toBe(true);
+    expect(relay.cut(), 'the relay cut the link').toBe(1);
     expect(result.attempts).toBe(2);
     expect(result.regions[0]!.outcome).toBe('written');
     expect(result.booted?.version).toBe('1.0.0');
     expect(transport.isOpen, 'the reopened link stays open for the console').toBe(true);
+  } finally {
+    await transport.close();
+    relay.close();
+    await board.stop();
+    removeState(board);
+  }
+});
+
+test('a link that keeps dropping ends in one verdict after the last attempt', async () => {
+  const board = await startBoard();
+  const relay = await flakyRelay(board.url, 2);
+  const transport = await openTransport(relay.url, { baud: 115200, log });
+  try {
+    const err = await flashBoard({ name: 'v0', transport, reset: 'classic', log }, firmwareFromImage(fixture('proplet-1m.bin')), { attempts: 2 }).catch((e: unknown) => e);
+    expect(relay.cut()).toBe(2);
+    expect(err).toBeInstanceOf(HilError);
+    expect((err as HilError).exitCode).toBe(1);
+    expect((err as HilError).message).toBe('flashing v0 failed after 2 attempts: the serial port was lost');
   } finally {
     await transport.close();
     relay.close();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ClassicReset, ESPLoader, Transport as EsptoolTransport, UsbJtagSerialReset } from 'esptool-js';
+import { ClassicReset, ESPError, ESPLoader, Transport as EsptoolTransport, UsbJtagSerialReset } from 'esptool-js';
 import type { Logger } from '../log.ts';
 import type { WebSerialPort } from '../transport/webSerial.ts';
 
@@ -9,7 +9,7 @@ import type { WebSerialPort } from '../transport/webSerial.ts';
  */
 class LoggedTransport extends EsptoolTransport {
   constructor(
-    port: WebSerialPort,
+    private readonly port: WebSerialPort,
     private readonly logger: Logger,
   ) {
     // esptool-js types its device as the DOM SerialPort; WebSerialPort implements the part it uses.
@@ -18,6 +18,16 @@ class LoggedTransport extends EsptoolTransport {
 
   override trace(message: string): void {
     this.logger.trace({ esptool: 'transport' }, message);
+  }
+
+  /**
+   * esptool-js waits out its full read timeout even when the port is gone, and retries each
+   * block three times; a lost port (no readable stream, as Web Serial has it) fails at once so
+   * that the flasher can start its next session seconds sooner.
+   */
+  override async read(timeout: number): Promise<Uint8Array> {
+    if (!this.port.readable) throw new ESPError('the serial port was lost');
+    return super.read(timeout);
   }
 }
 

@@ -47,6 +47,12 @@ export class TtyProgress implements FlashProgress {
     this.current = undefined;
   }
 
+  /** Ends a line left open by a failure, so the error starts on a line of its own. */
+  interrupted(): void {
+    if (this.current) this.out.write('\n');
+    this.current = undefined;
+  }
+
   private prefix(): string {
     const c = this.current!;
     return `${this.board} ${c.region} @${hex(c.offset)}:`;

@@ -51,8 +51,13 @@ export async function startBoard(options: TestBoardOptions = {}): Promise<TestBo
   if (options.rawPort) args.push('--raw-port', '0');
   if (options.firmware) args.push('--firmware', options.firmware);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test that times out never reaches its finally: the board must not outlive the worker.
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
+  child.once('exit', () => process.off('exit', orphan));
   let stdout = '';
   let stderr = '';
+  let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<{ url: string; rawPort?: number }>((resolve, reject) => {
     const check = () => {
       const url = /^(rfc2217:\/\/\S+)$/m.exec(stdout)?.[1];
@@ -62,8 +67,8 @@ export async function startBoard(options: TestBoardOptions = {}): Promise<TestBo
     child.stdout!.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
     child.stderr!.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
     child.once('exit', (code) => reject(new Error(`virtual board exited (${code}) before listening: ${stderr.trim().slice(-300)}`)));
-    setTimeout(() => reject(new Error(`virtual board did not print its URL within ${START_TIMEOUT_MS} ms: ${stderr.trim().slice(-300)}`)), START_TIMEOUT_MS);
-  });
+    timer = setTimeout(() => reject(new Error(`virtual board did not print its URL within ${START_TIMEOUT_MS} ms: ${stderr.trim().slice(-300)}`)), START_TIMEOUT_MS);
+  }).finally(() => clearTimeout(timer));
   try {
     const { url, rawPort } = await ready;
     return {

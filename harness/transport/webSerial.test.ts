@@ -133,3 +133,17 @@ test('DTR/RTS on a pty reject with SignalsUnsupportedError', async () => {
   await expect(port.setSignals({ dataTerminalReady: false, requestToSend: true })).rejects.toBeInstanceOf(SignalsUnsupportedError);
   await port.close();
 });
+
+test('a lost transport errors the streams and lets esptool-js close despite a writer it never released', async () => {
+  const port = new WebSerialPort(near);
+  await port.open({ baudRate: 115200 });
+  const reader = port.readable!.getReader();
+  const pending = reader.read();
+  // esptool-js leaves its writer locked when a write throws; the device then goes away.
+  port.writable!.getWriter();
+  await near.close();
+  await expect(pending).rejects.toThrow('The device has been lost.');
+  expect(port.readable, 'Web Serial reads a lost port as having no streams').toBeNull();
+  expect(port.writable).toBeNull();
+  await port.close();
+});

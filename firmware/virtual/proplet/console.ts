@@ -18,10 +18,10 @@ export class ZephyrConsole {
   }
 
   /** Raw text: command output, echo, the prompt. */
-  write(text: string): void {
+  write(text: string | Buffer): void {
     if (text.length === 0) return;
     this.chip.uartWrite(text);
-    this.atLineStart = text.endsWith('\n');
+    this.atLineStart = text.at(-1) === (typeof text === 'string' ? '\n' : 0x0a);
   }
 
   prompt(): void {

@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
-import { connect, ErrorWithReasonCode, Store, type MqttClient } from 'mqtt';
+import type { Duplex } from 'node:stream';
+import { ErrorWithReasonCode, MqttClient, Store } from 'mqtt';
 import type { ZephyrConsole } from './console.ts';
 import { RECONNECT_BASE_MS, RECONNECT_CAP_MS } from './limits.ts';
 import type { ProvisionedSettings } from './settings.ts';
@@ -19,6 +20,8 @@ export interface LinkOptions {
   onConnected(): void;
   onDisconnected(): void;
   onMessage(suffix: string, topic: string, payload: Buffer): void;
+  /** TCP through the chip's WiFi (Chip.connect). */
+  connect(host: string, port: number): Duplex;
 }
 
 /** The reason a connection ended, in the words of CONTRACT.md §2.1 `mqtt.disconnected`. */
@@ -55,10 +58,9 @@ export class MqttLink {
   start(): void {
     const s = this.options.settings;
     this.logConnecting();
-    const client = connect({
-      host: s.mqtt_broker_host,
-      port: s.mqtt_broker_port,
-      protocol: 'mqtt',
+    // Every (re)connect dials through the chip's radio, as the firmware's socket goes over WiFi.
+    const client = new MqttClient(() => this.options.connect(s.mqtt_broker_host, s.mqtt_broker_port), {
+      protocolId: 'MQTT',
       protocolVersion: 4,
       clientId: s.proplet_id,
       username: s.proplet_id,
@@ -97,10 +99,6 @@ export class MqttLink {
   /** QoS 1, not retained; held by the session while the broker is away (CONTRACT.md §5). */
   publish(suffix: string, payload: object): void {
     this.client?.publish(this.topic(suffix), JSON.stringify(payload), { qos: 1, retain: false });
-  }
-
-  get connected(): boolean {
-    return this.client?.connected ?? false;
   }
 
   /** A reset or power cut: the socket goes away without a DISCONNECT. */

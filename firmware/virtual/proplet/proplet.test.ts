@@ -147,6 +147,8 @@ test('every failure is published in WAMR words and the board keeps running', asy
       expect(await result(board, id), `task ${id}`).toEqual({ results: '', error });
       expect(board.chip.transcript).toContain(`<err> wasm: Task failed id=${id} error=${error}\r\n`);
     }
+    await start(board, 'imported', wat(`(module (import "env" "mem" (memory 0 4)) (func (export "main") (result i32) (memory.grow (i32.const 1))))`));
+    expect(await result(board, 'imported'), 'an imported memory is held to the pool too').toEqual({ results: '-1' });
     await start(board, 'grow', wat(`(module (memory (export "memory") 0) (func (export "main") (result i32) (memory.grow (i32.const 1))))`));
     expect(await result(board, 'grow'), 'memory.grow past the pool returns -1').toEqual({ results: '-1' });
     await start(board, 'after', ADD, [20, 22]);

@@ -81,6 +81,7 @@ export class Proplet implements App {
       onConnected: () => this.online(),
       onDisconnected: () => this.offline(),
       onMessage: (suffix, topic, payload) => this.message(suffix, topic, payload),
+      connect: (host, port) => this.chip.connect(host, port),
     });
     const link = this.link;
     this.after(STAGE_MS, () => {

@@ -2,9 +2,8 @@ import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import type { Chip } from '../app.ts';
 
-/** The storage partition fixed by the board overlay (CONTRACT.md §2.2). */
+/** The storage partition fixed by the board overlay (CONTRACT.md §2.2; 0x10000 long, of which two sectors are used). */
 export const STORAGE_OFFSET = 0x3f0000;
-export const STORAGE_SIZE = 0x10000;
 
 const SECTOR = 0x1000;
 const MAGIC = 0x50534554; // "PSET"

@@ -33,10 +33,12 @@ test('settings write, read, list and delete, and the values outlive a power cut'
     await chip.expect(/uart:~\$ $/);
     expect(await run(chip, 'settings write string proplet/proplet_id p-1')).toBe('');
     expect(await run(chip, 'settings write string proplet/wifi_ssid "lab net"')).toBe('');
+    expect(await run(chip, 'settings write string proplet/wifi_psk pässwörd')).toBe('');
+    expect(await run(chip, 'settings read string proplet/wifi_psk')).toBe('pässwörd\r\n');
     expect(await run(chip, 'settings read string proplet/proplet_id')).toBe('p-1\r\n');
     expect(await run(chip, 'settings read string proplet/wifi_ssid')).toBe('lab net\r\n');
     expect(await run(chip, 'settings read string proplet/api_key')).toBe('Failed to read setting: -2\r\n');
-    expect(await run(chip, 'settings list proplet')).toBe('proplet/proplet_id\r\nproplet/wifi_ssid\r\n');
+    expect(await run(chip, 'settings list proplet')).toBe('proplet/proplet_id\r\nproplet/wifi_psk\r\nproplet/wifi_ssid\r\n');
     chip.powerOff();
     chip.transcript = '';
     chip.powerOn();
@@ -44,7 +46,7 @@ test('settings write, read, list and delete, and the values outlive a power cut'
     await chip.expect(/uart:~\$ $/);
     expect(await run(chip, 'settings read string proplet/proplet_id')).toBe('p-1\r\n');
     expect(await run(chip, 'settings delete proplet/proplet_id')).toBe('');
-    expect(await run(chip, 'settings list proplet')).toBe('proplet/wifi_ssid\r\n');
+    expect(await run(chip, 'settings list proplet')).toBe('proplet/wifi_psk\r\nproplet/wifi_ssid\r\n');
     expect(await run(chip, 'settings write string proplet/only_key')).toBe('Failed to write setting: -22\r\n');
     expect(await run(chip, 'frobnicate now')).toBe('frobnicate: command not found\r\n');
     expect(await run(chip, '')).toBe('');

@@ -35,7 +35,7 @@ export function splitArgs(line: string): string[] {
  * Zephyr's shell does; a line ends at CR or LF (CR LF counts once).
  */
 export class Shell {
-  private line = '';
+  private line: number[] = [];
   private lastWasCr = false;
 
   constructor(
@@ -46,26 +46,26 @@ export class Shell {
 
   input(data: Buffer): void {
     for (const byte of data) {
-      const c = String.fromCharCode(byte);
-      if (c === '\n' && this.lastWasCr) {
+      if (byte === 0x0a && this.lastWasCr) {
         this.lastWasCr = false;
         continue;
       }
-      this.lastWasCr = c === '\r';
-      if (c === '\r' || c === '\n') {
-        const line = this.line;
-        this.line = '';
+      this.lastWasCr = byte === 0x0d;
+      if (byte === 0x0d || byte === 0x0a) {
+        // Bytes, decoded at the end of the line: a value may be UTF-8 (an SSID, say).
+        const line = Buffer.from(this.line).toString('utf8');
+        this.line = [];
         this.console.write('\r\n');
         if (!this.execute(line.trim())) return;
         this.console.prompt();
       } else if (byte === 0x7f || byte === 0x08) {
         if (this.line.length > 0) {
-          this.line = this.line.slice(0, -1);
+          this.line.pop();
           this.console.write('\b \b');
         }
-      } else if (byte >= 0x20 && byte < 0x7f) {
-        this.line += c;
-        this.console.write(c);
+      } else if (byte >= 0x20) {
+        this.line.push(byte);
+        this.console.write(Buffer.from([byte]));
       }
     }
   }

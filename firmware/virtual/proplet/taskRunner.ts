@@ -101,11 +101,15 @@ export class TaskRunner {
     // memory.grow may take only what the pool has left, so the engine answers -1 beyond it.
     const growPages = Math.floor(this.pool.free / WASM_PAGE_BYTES);
     const memory = facts.memory;
+    const memoryImport = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
     const job: TaskJob = {
       module: memory && !memory.imported ? new WebAssembly.Module(withMemoryMaximum(bytes, memory.initial + growPages)) : module,
       inputs: task.inputs,
       passInputs: main.params > 0,
-      importedMemory: memory?.imported ? { initial: memory.initial, maximum: memory.initial + growPages } : undefined,
+      importedMemory:
+        memory && memoryImport
+          ? { name: memoryImport.name, initial: memory.initial, maximum: Math.min(memory.maximum ?? Infinity, memory.initial + growPages) }
+          : undefined,
     };
     this.run(slot, job);
   }

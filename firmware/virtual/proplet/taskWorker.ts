@@ -12,7 +12,7 @@ export interface TaskJob {
   /** Whether `main` takes the inputs as arguments or reads them through the host functions. */
   passInputs: boolean;
   /** For a module that imports its memory: the limits the pool allows. */
-  importedMemory?: { initial: number; maximum: number };
+  importedMemory?: { name: string; initial: number; maximum: number };
 }
 
 export type TaskOutcome = { kind: 'running' } | { kind: 'log'; text: string } | { kind: 'done'; results: string } | { kind: 'failed'; error: string };
@@ -21,7 +21,8 @@ const job = workerData as TaskJob;
 const port = parentPort!;
 const post = (outcome: TaskOutcome) => port.postMessage(outcome);
 
-let memory: WebAssembly.Memory | undefined = job.importedMemory && new WebAssembly.Memory(job.importedMemory);
+let memory: WebAssembly.Memory | undefined =
+  job.importedMemory && new WebAssembly.Memory({ initial: job.importedMemory.initial, maximum: job.importedMemory.maximum });
 let published: string | undefined;
 
 function text(ptr: number, len: number): string {
@@ -44,7 +45,7 @@ const env: Record<string, WebAssembly.ImportValue> = {
     published = text(ptr, len);
   },
 };
-if (memory) env.memory = memory;
+if (memory) env[job.importedMemory!.name] = memory;
 
 try {
   // From here the module's own code runs (a start function may loop too): the watchdog starts.

@@ -3,6 +3,9 @@
  * outlives the app (power cuts keep it), the clock real. Not a stand-in for the virtual chip,
  * whose own tests cover ROM, image and pins; this one only hosts the firmware model.
  */
+import { connect as tcpConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { App, AppDescriptor, AppFactory, Chip } from '../app.ts';
 
 export class TestChip implements Chip {
@@ -14,6 +17,7 @@ export class TestChip implements Chip {
   private booted = performance.now();
   private app?: App;
   private readonly waiters = new Set<() => void>();
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(
     private readonly factory: AppFactory,
@@ -34,7 +38,7 @@ export class TestChip implements Chip {
   }
 
   uartWrite(data: string | Uint8Array): void {
-    this.transcript += typeof data === 'string' ? data : Buffer.from(data).toString('latin1');
+    this.transcript += typeof data === 'string' ? data : this.decoder.write(Buffer.from(data));
     for (const wake of this.waiters) wake();
   }
 
@@ -42,9 +46,14 @@ export class TestChip implements Chip {
     this.listener = listener;
   }
 
+  /** Straight TCP: in-process tests have no radio, so a power cut here closes with a FIN. */
+  connect(host: string, port: number): Duplex {
+    return tcpConnect({ host, port });
+  }
+
   /** What the host types. */
   type(text: string): void {
-    this.listener(Buffer.from(text, 'latin1'));
+    this.listener(Buffer.from(text, 'utf8'));
   }
 
   flashRead(offset: number, length: number): Buffer {

@@ -183,10 +183,19 @@ export const flashCommand: Command = {
         ...(ports[i]!.usb ? { usb: ports[i]!.usb } : {}),
         log: ctx.log.child({ board: board.name }),
       }));
-      const results =
-        targets.length === 1
-          ? [await flashBoard(targets[0]!, fw, { ...options, ...(process.stderr.isTTY ? { progress: new TtyProgress(targets[0]!.name) } : {}) })]
-          : await flashAll(targets, fw, options);
+      let results: FlashResult[];
+      if (targets.length > 1) {
+        results = await flashAll(targets, fw, options);
+      } else {
+        // One board on a terminal gets a progress line; several would fight over it.
+        const tty = process.stderr.isTTY ? new TtyProgress(targets[0]!.name) : undefined;
+        try {
+          results = [await flashBoard(targets[0]!, fw, { ...options, ...(tty ? { progress: tty } : {}) })];
+        } catch (err) {
+          tty?.interrupted();
+          throw err;
+        }
+      }
       for (const result of results) for (const line of summary(result)) console.log(line);
       return 0;
     } finally {
