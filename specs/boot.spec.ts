@@ -1,4 +1,5 @@
 import { expect, RESETS_BOARD, test } from '../harness/playwright/fixtures.ts';
+import { DEFAULT_OFF_MS } from '../harness/power/power.ts';
 
 test.describe('boot', () => {
   test('a power cycle boots the expected firmware, cleanly, and it rejoins the broker', { annotation: RESETS_BOARD }, async ({
@@ -10,9 +11,13 @@ test.describe('boot', () => {
     const { boot: bootTimeout, mqttConnect } = plan.config.timeouts;
     const since = board.console.mark();
     const mqttSince = manager.mark();
-    await board.power.cycle();
+    await board.power.off();
+    await new Promise((resolve) => setTimeout(resolve, DEFAULT_OFF_MS));
+    const poweredOn = performance.now();
+    await board.power.on();
 
     const rom = await board.console.waitFor('rom.banner', { timeout: bootTimeout, since });
+    observations.metric('boot.powerOnToRom', performance.now() - poweredOn);
     expect(rom.resetCause, 'reset cause after a power cycle').toBe('POWERON');
     expect(rom.bootMode).toContain('SPI_FAST_FLASH_BOOT');
     const banner = await board.console.waitFor('zephyr.banner', { timeout: bootTimeout, since });

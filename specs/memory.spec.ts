@@ -7,13 +7,16 @@ import { expect, test } from '../harness/playwright/fixtures.ts';
 // and leave the board able to run the next task.
 test.describe('memory exhaustion', () => {
   for (const name of ['toobig', 'memgrow', 'recurse']) {
-    test(`${name}: the pool holds, and the next task runs`, async ({ board, manager, workloads }) => {
+    test(`${name}: the pool holds, and the next task runs`, async ({ board, manager, workloads, observations }) => {
       const w = workloads[name]!;
       const baseline = heapBaseline(board);
       const since = board.console.mark();
       expect(await manager.run(w), w.why).toEqual(w.expect);
       await board.console.expect((e) => e.kind === 'heap', { timeout: 2_000, since });
-      expect(lastHeap(board).used, 'heap pool back at its baseline').toBe(baseline);
+      const heap = lastHeap(board);
+      observations.metric('heap.baseline', baseline, 'bytes');
+      observations.metric('heap.highWater', heap.high, 'bytes');
+      expect(heap.used, 'heap pool back at its baseline').toBe(baseline);
       expect(await manager.run(workloads.add!)).toEqual({ results: '5' });
     });
   }

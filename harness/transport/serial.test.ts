@@ -86,16 +86,28 @@ test('a missing device is "no such serial device"', async () => {
 });
 
 test('a device without permission hints at the dialout group', async () => {
-  test.skip(process.getuid?.() === 0, 'root opens any device; run as a normal user to check this');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hil-perm-'));
   const device = path.join(dir, 'ttyUSB0');
   await writeFile(device, '');
+  await chmod(dir, 0o755);
   await chmod(device, 0o000);
   try {
-    const err = await openTransport(device, { baud: 115200, log, discovery }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HilError);
-    expect((err as HilError).message).toBe(`permission denied opening ${device}`);
-    expect((err as HilError).hint).toContain('dialout');
+    // Root opens any device, so the open is tried by an unprivileged user ("nobody") when the
+    // tests run as root, as CI does.
+    const script = `
+      const { openTransport } = await import(${JSON.stringify(path.resolve('harness/transport/open.ts'))});
+      const err = await openTransport(${JSON.stringify(device)}, { baud: 115200, discovery: { sysfsRoot: '/nonexistent' } }).catch((e) => e);
+      process.stdout.write(JSON.stringify({ name: err?.name, message: err?.message, hint: err?.hint }));
+    `;
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      ...asNobody,
+      env: { ...process.env, HIL_LOG_LEVEL: 'silent', TSX_TSCONFIG_PATH: path.resolve('tsconfig.json') },
+    });
+    const err = JSON.parse(out.toString()) as { name: string; message: string; hint: string };
+    expect(err.name).toBe('HilError');
+    expect(err.message).toBe(`permission denied opening ${device}`);
+    expect(err.hint).toContain('dialout');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
