@@ -64,6 +64,13 @@ export interface FlashResult {
   /** Wall time of the whole flash, from bootloader entry to the boot banner. */
   ms: number;
   attempts: number;
+  /** The chip's factory MAC (from its eFuses), as esptool prints it: the board's identity. */
+  mac: string;
+}
+
+interface SessionResult {
+  regions: RegionResult[];
+  mac: string;
 }
 
 interface Region {
@@ -155,7 +162,7 @@ async function writeRegion(loader: ESPLoader, region: Region, force: boolean, pr
 }
 
 /** One esptool-js session: bootloader, chip check, stub, each region compared and written. */
-async function session(target: FlashTarget, regions: Region[], options: Required<Pick<FlashOptions, 'force' | 'syncTimeoutMs'>> & { progress: FlashProgress }, log: Logger): Promise<RegionResult[]> {
+async function session(target: FlashTarget, regions: Region[], options: Required<Pick<FlashOptions, 'force' | 'syncTimeoutMs'>> & { progress: FlashProgress }, log: Logger): Promise<SessionResult> {
   const baud = target.baud ?? ROM_BAUD;
   const port = new WebSerialPort(target.transport, target.usb);
   const flashBaud = target.flashBaud ?? baud;
@@ -167,10 +174,11 @@ async function session(target: FlashTarget, regions: Region[], options: Required
     await enterBootloader(loader, target, started, log);
     entering = false;
     await loader.runStub();
+    const mac = await loader.chip.readMac(loader);
     if (flashBaud !== baud) await loader.changeBaud();
     const results: RegionResult[] = [];
     for (const region of regions) results.push(await writeRegion(loader, region, options.force, options.progress));
-    return results;
+    return { regions: results, mac };
   } finally {
     // Hands the bytes back to the console; the Transport itself stays open.
     await loader.transport.disconnect().catch(() => undefined);
@@ -231,7 +239,7 @@ export async function flashBoard(target: FlashTarget, fw: Firmware, options: Fla
     const started = performance.now();
     if (opened) await target.transport.open();
     try {
-      let results: RegionResult[] | undefined;
+      let results: SessionResult | undefined;
       let attempt = 0;
       while (!results) {
         attempt++;
@@ -251,7 +259,15 @@ export async function flashBoard(target: FlashTarget, fw: Firmware, options: Fla
         }
       }
       const booted = options.awaitBoot === false ? undefined : await bootNewImage(target, fw, options.bootTimeoutMs ?? 15_000, log);
-      return { board: target.name, url: target.transport.url, regions: results, ...(booted ? { booted } : {}), ms: performance.now() - started, attempts: attempt };
+      return {
+        board: target.name,
+        url: target.transport.url,
+        regions: results.regions,
+        mac: results.mac,
+        ...(booted ? { booted } : {}),
+        ms: performance.now() - started,
+        attempts: attempt,
+      };
     } finally {
       if (opened) await target.transport.close().catch(() => undefined);
     }

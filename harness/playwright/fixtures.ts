@@ -187,17 +187,19 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     async ({ plan, boardName, broker, manager, settings, workerLog }, use) => {
       const config = plan.boards.find((b) => b.name === boardName)!;
       const reports = runDir();
+      let mac = '';
       const board = await onceOnly(boardName, async () => {
         const opened = await step(workerLog, 'open', { board: boardName }, () => openBoard(plan, config, { reportDir: reports, log: workerLog }));
         try {
           const { timeouts, propeller, wifi } = plan.config;
-          await step(workerLog, 'flash', { board: boardName }, () =>
+          const flashed = await step(workerLog, 'flash', { board: boardName }, () =>
             flashBoard(
               { name: boardName, transport: opened.transport, reset: config.reset, baud: config.baud, flashBaud: config.flashBaud, log: workerLog },
               plan.firmware,
               { bootTimeoutMs: timeouts.boot, settingsPartition: SETTINGS_PARTITION },
             ),
           );
+          mac = flashed.mac;
           const since = manager.mark();
           await step(workerLog, 'provision', { board: boardName }, () =>
             provision(
@@ -229,8 +231,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       });
       const info: BenchInfo = {
         firmware: { name: plan.firmware.app?.projectName ?? plan.firmware.source, version: plan.expectVersion, sha256: firmwareDigest(plan) },
-        boards: [{ name: boardName, transport: board.transport.url }],
+        boards: [{ name: boardName, transport: board.transport.url, mac }],
       };
+      // Named to match BENCH_INFO_PATTERN, where the summary reporter gathers them.
       writeFileSync(join(reports, `bench-board-${boardName}.json`), JSON.stringify(info, null, 2));
       await use(board);
       await board.close();

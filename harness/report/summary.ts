@@ -63,7 +63,10 @@ export type Observation = z.infer<typeof ObservationSchema>;
 /** The attachment name under which a test's observations travel to the reporter. */
 export const OBSERVATIONS_ATTACHMENT = 'hil-observations.json';
 
-/** The file global setup writes next to the summary: what was flashed and which boards ran. */
+/**
+ * What each board's worker writes next to the summary (`bench-board-<name>.json`): what was
+ * flashed and which board ran it.
+ */
 export const BenchInfoSchema = SummarySchema.pick({ firmware: true, boards: true });
 export type BenchInfo = z.infer<typeof BenchInfoSchema>;
-export const BENCH_INFO_FILE = 'bench.json';
+export const BENCH_INFO_PATTERN = /^bench-board-.+\.json$/;

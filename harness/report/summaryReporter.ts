@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FullConfig, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
 import { runDir, runId } from './runDir.ts';
 import {
-  BENCH_INFO_FILE,
+  BENCH_INFO_PATTERN,
   BenchInfoSchema,
   OBSERVATIONS_ATTACHMENT,
   ObservationSchema,
@@ -91,11 +91,11 @@ export default class SummaryReporter implements Reporter {
 }
 
 /**
- * Global setup leaves bench.json in the run folder; a sharded run brings one per bench host
- * (bench-<shard>.json, gathered by the nightly workflow) and the boards of all are listed.
+ * Each board's worker leaves its info in the run folder (a sharded run's are gathered there by
+ * the nightly workflow); the boards of all are listed.
  */
 function readBenchInfo(dir: string): BenchInfo {
-  const files = readdirSync(dir).filter((f) => f === BENCH_INFO_FILE || /^bench-.+\.json$/.test(f)).sort();
+  const files = readdirSync(dir).filter((f) => BENCH_INFO_PATTERN.test(f)).sort();
   const infos = files.map((f) => BenchInfoSchema.parse(JSON.parse(readFileSync(join(dir, f), 'utf8'))));
   return {
     firmware: infos[0]?.firmware ?? { name: 'unknown', version: 'unknown', sha256: '' },

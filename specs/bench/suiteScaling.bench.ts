@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { summarize } from '../../harness/report/benchStats.ts';
 import { loadSummary } from '../../harness/report/loadSummary.ts';
 import { figure, type Figure } from '../../harness/report/benchReport.ts';
 import { recordFigures } from '../../harness/report/benchWrite.ts';
@@ -24,7 +25,11 @@ interface SuiteRun {
   ms: number;
   passed: number;
   failed: number;
+  /** The first failure's message, when a test failed. */
+  firstError?: string;
 }
+/** A run with a failed test does not time the suite (a board that failed setup fails fast): it is run again, this often. */
+const RETRIES = 2;
 
 async function runSuite(boards: number, dir: string, grep: string | undefined): Promise<SuiteRun> {
   const runId = `suite-${boards}-${Date.now()}`;
@@ -52,7 +57,8 @@ async function runSuite(boards: number, dir: string, grep: string | undefined): 
   const ms = performance.now() - started;
   const summary = loadSummary(join(env.HIL_REPORTS_DIR!, runId));
   const count = (verdict: string) => summary.tests.filter((t) => t.verdict === verdict).length;
-  return { ms, passed: count('passed'), failed: count('failed') + count('timedOut') + count('interrupted') };
+  const firstError = summary.tests.find((t) => t.error)?.error?.split('\n')[0];
+  return { ms, passed: count('passed'), failed: count('failed') + count('timedOut') + count('interrupted'), ...(firstError ? { firstError } : {}) };
 }
 
 test('suite scaling: wall time on 1, 2 and 4 virtual boards, speed-up against 1 board', async () => {
@@ -62,21 +68,35 @@ test('suite scaling: wall time on 1, 2 and 4 virtual boards, speed-up against 1 
   const dir = mkdtempSync(join(tmpdir(), 'bench-suite-'));
   try {
     const results = new Map<number, SuiteRun[]>(BOARD_COUNTS.map((n) => [n, []]));
+    const discarded = new Map<number, SuiteRun[]>(BOARD_COUNTS.map((n) => [n, []]));
     // Round-robin over the board counts, so that a busy spell of the machine hits all alike.
     for (let run = 0; run < runs; run++) {
-      for (const n of BOARD_COUNTS) results.get(n)!.push(await runSuite(n, dir, grep));
+      for (const n of BOARD_COUNTS) {
+        for (let attempt = 0; attempt <= RETRIES; attempt++) {
+          const r = await runSuite(n, dir, grep);
+          if (r.failed === 0 && r.passed > 0) {
+            results.get(n)!.push(r);
+            break;
+          }
+          discarded.get(n)!.push(r);
+        }
+      }
     }
-    const one = results.get(1)!;
-    expect(one.every((r) => r.passed > 0), 'the suite ran tests on one board').toBe(true);
-    const t1 = [...one.map((r) => r.ms)].sort((a, b) => a - b)[Math.floor((one.length - 1) / 2)]!;
+    const broken = BOARD_COUNTS.filter((n) => results.get(n)!.length === 0);
+    const t1 = results.get(1)!.length ? summarize(results.get(1)!.map((r) => r.ms)).median : undefined;
     const what = grep ? `the specs matching --grep "${grep}"` : 'the whole suite (specs/*.spec.ts)';
-    const outcome = (list: SuiteRun[]) => list.map((r) => `${r.passed} passed, ${r.failed} failed`).join('; ');
+    const outcome = (list: SuiteRun[]) => list.map((r) => `${r.passed} passed in ${(r.ms / 1000).toFixed(1)} s`).join('; ');
+    const dropped = (n: number) =>
+      discarded.get(n)!.length
+        ? ` Runs discarded because tests failed: ${discarded.get(n)!.map((r) => `${r.failed} failed (${r.firstError ?? 'no message'})`).join('; ')}.`
+        : '';
     const figures: Figure[] = [];
     for (const n of BOARD_COUNTS) {
       const list = results.get(n)!;
+      if (list.length === 0 || t1 === undefined) continue;
       figures.push(
         figure({
-          id: `suite.wall-${n}`,
+          id: `suite.${n}-board${n > 1 ? 's' : ''}`,
           group: 'Suite scaling',
           name: `Suite wall time, ${n} board${n > 1 ? 's' : ''}`,
           unit: 'ms',
@@ -85,14 +105,14 @@ test('suite scaling: wall time on 1, 2 and 4 virtual boards, speed-up against 1 
           ...(n > 1 ? { reference: { label: `${n} × one board's suite`, value: n * t1 } } : {}),
           method: {
             command: COMMAND,
-            how: `\`hil test --virtual --boards ${n}\` on ${what}, every board running all of it in its own worker, fresh board state, timed from spawn to exit (Playwright start, boards, flash, provision included); ${list.length} run(s); outcome: ${outcome(list)}.`,
+            how: `\`hil test --virtual --boards ${n}\` on ${what}, every board running all of it in its own worker, fresh board state, timed from spawn to exit (Playwright start, boards, flash, provision included); ${list.length} clean run(s): ${outcome(list)}.${dropped(n)}`,
           },
         }),
       );
       if (n > 1) {
         figures.push(
           figure({
-            id: `suite.speedup-${n}`,
+            id: `suite.${n}-boards-speedup`,
             group: 'Suite scaling',
             name: `Speed-up on ${n} boards`,
             unit: 'x',
@@ -109,6 +129,7 @@ test('suite scaling: wall time on 1, 2 and 4 virtual boards, speed-up against 1 
       }
     }
     recordFigures(figures);
+    expect(broken, `no clean suite run on these board counts: ${broken.map((n) => `${n}:${dropped(n)}`).join(' ')}`).toEqual([]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
