@@ -72,7 +72,7 @@ export const BenchReportSchema = z.object({
   generatedAt: z.string(),
   machine: MachineSchema,
   figures: z.array(FigureSchema),
-  /** Figure groups the run was expected to measure and did not (the bench failed or was not run). */
+  /** Figure groups the run did not measure, and figures it could not measure with the reason ("id: why"). */
   missing: z.array(z.string()),
 });
 export type BenchReport = z.infer<typeof BenchReportSchema>;

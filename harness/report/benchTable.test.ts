@@ -99,7 +99,7 @@ test('the table lists every figure in group order with reference, ratio and verd
   ]);
   expect(md).toContain('Measured 2026-11-25 10:00 UTC (run r1) on 2 × Test CPU, 4.00 GiB, Linux 6, Node 20.0.0.');
   expect(md).toContain('Furthest from its aim: **Round trip via Aedes, p99** (margin 0.571');
-  expect(md).toContain('Not measured in this run: Suite scaling.');
+  expect(md).toContain('Not measured in this run:\n\n- Suite scaling\n');
   expect(md).toContain('- **Console parser throughput** (`console.parser`): One run flashes 1 MiB. Command: `npm run bench`.');
 });
 

@@ -66,7 +66,7 @@ export function renderBenchTable(report: BenchReport): string {
   if (worst) {
     lines.push(`Furthest from its aim: **${worst.name}** (margin ${sig(margin(worst)!)}: ${worst.aims.map((a) => `${a.text} → threshold ${formatValue(a.threshold, worst.unit)}`).join('; ')}).`, '');
   }
-  if (report.missing.length > 0) lines.push(`Not measured in this run: ${report.missing.join(', ')}.`, '');
+  if (report.missing.length > 0) lines.push('Not measured in this run:', '', ...report.missing.map((m) => `- ${m}`), '');
   lines.push('How each figure was measured:', '');
   for (const f of figures) lines.push(`- **${f.name}** (\`${f.id}\`): ${f.method.how} Command: \`${f.method.command}\`.`);
   return `${lines.join('\n')}\n`;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { BenchReportSchema, figure } from './benchReport.ts';
-import { benchPaths, recordFigures } from './benchWrite.ts';
+import { benchPaths, recordFigures, recordGap } from './benchWrite.ts';
 
 const method = { command: 'npm run bench', how: 'Timed.' };
 const one = (id: string, group: 'Flash' | 'Console parser', samples: number[]) =>
@@ -23,6 +23,9 @@ test('figures recorded one benchmark at a time add up to one report, which names
     expect(md.indexOf('| flash.a |')).toBeLessThan(md.indexOf('| console.b |'));
     // A figure measured again in the same run replaces the earlier one.
     expect(recordFigures([one('flash.a', 'Flash', [9])], paths).figures.find((f) => f.id === 'flash.a')?.value).toBe(9);
+    const gapped = recordGap('suite.2-boards', 'every run had a failed test:\n  board v0 failed setup', paths);
+    expect(gapped.missing.at(-1)).toBe('suite.2-boards: every run had a failed test: board v0 failed setup');
+    expect(readFileSync(paths.markdown, 'utf8')).toContain('- suite.2-boards: every run had a failed test: board v0 failed setup');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -28,6 +28,9 @@ export function benchPaths(root = process.env.HIL_REPORTS_DIR ?? 'reports'): Ben
   return { fragments: join(runDir(root), 'bench'), json: join(root, 'bench.json'), markdown: join(root, 'bench.md') };
 }
 
+/** A figure that could not be measured is kept as `<id>.gap.txt`, holding the reason. */
+const GAP = '.gap.txt';
+
 /** Written beside, then renamed over: a reader never sees half a report. */
 function writeAtomically(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text);
@@ -36,8 +39,9 @@ function writeAtomically(path: string, text: string): void {
 
 /** The report of every figure this run has recorded so far. */
 export function collectReport(paths: BenchPaths, now = new Date()): BenchReport {
-  const files = readdirSync(paths.fragments).filter((f) => f.endsWith('.json')).sort();
-  const figures: Figure[] = files.map((f) => FigureSchema.parse(JSON.parse(readFileSync(join(paths.fragments, f), 'utf8'))));
+  const files = readdirSync(paths.fragments).sort();
+  const figures: Figure[] = files.filter((f) => f.endsWith('.json')).map((f) => FigureSchema.parse(JSON.parse(readFileSync(join(paths.fragments, f), 'utf8'))));
+  const gaps = files.filter((f) => f.endsWith(GAP)).map((f) => `${f.slice(0, -GAP.length)}: ${readFileSync(join(paths.fragments, f), 'utf8')}`);
   const groups = new Set(figures.map((f) => f.group));
   return BenchReportSchema.parse({
     schema: BENCH_SCHEMA,
@@ -45,7 +49,7 @@ export function collectReport(paths: BenchPaths, now = new Date()): BenchReport 
     generatedAt: now.toISOString(),
     machine: thisMachine(),
     figures,
-    missing: BENCH_GROUPS.filter((g) => !groups.has(g)),
+    missing: [...BENCH_GROUPS.filter((g) => !groups.has(g)), ...gaps],
   });
 }
 
@@ -57,6 +61,17 @@ export function collectReport(paths: BenchPaths, now = new Date()): BenchReport 
 export function recordFigures(figures: readonly Figure[], paths = benchPaths()): BenchReport {
   mkdirSync(paths.fragments, { recursive: true });
   for (const f of figures) writeFileSync(join(paths.fragments, `${f.id}.json`), JSON.stringify(f, null, 2));
+  return publish(paths);
+}
+
+/** Records that a figure could not be measured in this run, and why: the report names it. */
+export function recordGap(id: string, why: string, paths = benchPaths()): BenchReport {
+  mkdirSync(paths.fragments, { recursive: true });
+  writeFileSync(join(paths.fragments, `${id}${GAP}`), why.replace(/\s*\n\s*/g, ' '));
+  return publish(paths);
+}
+
+function publish(paths: BenchPaths): BenchReport {
   const report = collectReport(paths);
   writeAtomically(paths.json, `${JSON.stringify(report, null, 2)}\n`);
   writeAtomically(paths.markdown, renderBenchTable(report));

@@ -113,54 +113,6 @@ export async function provisionedBoard(
   }
 }
 
-export interface LinkProxy {
-  port: number;
-  /**
-   * A power cut as the broker sees it: the connections open now stop carrying bytes and are
-   * never closed, as a board that lost power sends neither data nor FIN. Later connections pass.
-   */
-  freeze(): void;
-  close(): Promise<void>;
-}
-
-/** A TCP relay between boards and a broker on loopback, to cut links silently. */
-export async function startLinkProxy(upstreamPort: number): Promise<LinkProxy> {
-  const live = new Set<{ freeze(): void; destroy(): void }>();
-  const server = createServer((down) => {
-    const up = connect(upstreamPort, '127.0.0.1');
-    let frozen = false;
-    const relay = (from: typeof down, to: typeof down) => {
-      from.on('data', (data: Buffer) => {
-        if (!frozen) to.write(data);
-      });
-      from.on('close', () => {
-        if (!frozen) to.destroy();
-      });
-      from.on('error', () => undefined);
-    };
-    relay(down, up);
-    relay(up, down);
-    live.add({
-      freeze: () => {
-        frozen = true;
-      },
-      destroy: () => {
-        down.destroy();
-        up.destroy();
-      },
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    freeze: () => live.forEach((l) => l.freeze()),
-    close: async () => {
-      live.forEach((l) => l.destroy());
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 /**
  * A copy of lab.config.yaml for a nested run of the suite: its own broker ports and board
  * state under `dir`, so that it collides with no other run on this host. With the returned

@@ -86,7 +86,7 @@ test('task round trip: Aedes against Mosquitto, board and scripted proplet', asy
     const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
     const n = BLOCKS * PER_BLOCK;
     const how = (what: string) =>
-      `${what}; manager.run(add) timed from before the QoS 1 start publish to the result's arrival at the manager (mqtt.js), ${n} runs after ${WARM_UP} warm-up, interleaved in blocks of ${PER_BLOCK} with the other paths; loopback.`;
+      `${what}; manager.run(add) timed from before the QoS 1 start publish to the result's arrival at the manager (mqtt.js), ${n} runs after ${WARM_UP} warm-up, interleaved in blocks of ${PER_BLOCK} with the other paths; loopback; Mosquitto 2.0 (Debian) with set_tcp_nodelay true, Aedes as the harness embeds it.`;
     const rtt = (id: string, name: string, key: string, statistic: 'median' | 'p99', extra: Partial<Parameters<typeof figure>[0]>): Figure =>
       figure({ id, group: 'Task round trip', name, unit: 'ms', better: 'lower', statistic, samples: samples[key]!, method: { command: COMMAND, how: how(name) }, ...extra });
     recordFigures([
