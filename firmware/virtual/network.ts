@@ -65,7 +65,7 @@ class RadioSocket extends Duplex {
 
   constructor(radioPort: number, host: string, port: number) {
     super();
-    this.socket = tcpConnect({ host: '127.0.0.1', port: radioPort });
+    this.socket = tcpConnect({ host: '127.0.0.1', port: radioPort, noDelay: true });
     this.socket.write(`CONNECT ${host} ${port}\n`);
     let head = Buffer.alloc(0);
     const onHead = (chunk: Buffer) => {

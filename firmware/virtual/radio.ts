@@ -80,7 +80,9 @@ function serveControl(socket: Socket, rest: Buffer): void {
 
 function serveLink(board: Socket, host: string, port: number, rest: Buffer): void {
   board.pause();
-  const remote = tcpConnect({ host, port });
+  // lwIP on the chip sends small segments at once; so does the radio (no Nagle).
+  board.setNoDelay(true);
+  const remote = tcpConnect({ host, port, noDelay: true });
   const link: Link = { board, remote, silent: false };
   remote.once('connect', () => {
     links.add(link);

@@ -52,15 +52,22 @@ export interface ProvisionOptions {
 
 /**
  * Runs one shell command and returns what it printed (its own lines, not the echo and not log
- * lines that happened to come in between), once the next prompt shows.
+ * lines that happened to come in between), once the next prompt shows. The shell echoes the
+ * command; only a prompt after that echo counts, so a prompt that was already on its way (the
+ * one a boot prints once its settings are read, say) is never taken for this command's.
  */
 async function command(console: Console, line: string, timeout: number): Promise<string[]> {
   const since = console.mark();
   await console.send(line);
-  const prompt = await console.waitFor('shell.prompt', { since, timeout });
-  const before = console.events.slice(since).filter((e) => e.seq < prompt.seq);
-  const logLines = new Set(before.filter((e) => e.kind === 'zephyr.log').map((e) => e.seq));
-  return before
+  // A long command comes back over several console lines (the parser cuts lines at 4 KiB): the
+  // last of them ends the echo.
+  const echoed = (text: string) => text !== '' && (text.endsWith(line) || line.endsWith(text));
+  const echo = line === '' ? undefined : await console.expect((e) => e.kind === 'line' && echoed(e.text), { since, timeout });
+  const after = echo?.seq ?? -1;
+  const prompt = await console.waitFor('shell.prompt', { since, timeout, where: (p) => p.seq > after });
+  const output = console.events.slice(since).filter((e) => e.seq > after && e.seq < prompt.seq);
+  const logLines = new Set(output.filter((e) => e.kind === 'zephyr.log').map((e) => e.seq));
+  return output
     .filter((e): e is LogEventOf<'line'> => e.kind === 'line' && !logLines.has(e.seq))
     .map((e) => e.text)
     .filter((text) => !text.startsWith('uart:~$'));
