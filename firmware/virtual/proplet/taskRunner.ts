@@ -20,6 +20,21 @@ const TERMINATED = 'Exception: terminated by user';
 const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./taskWorker.ts', import.meta.url).href)}); })`;
 
+/**
+ * A task thread started ahead of the task that will use it: a thread costs ~0.1 s to start
+ * (tsx compiles the worker), which a chip's thread does not, so one is kept warm.
+ */
+class SpareWorker {
+  readonly worker = new Worker(WORKER_BOOT, { eval: true });
+  exited = false;
+
+  constructor() {
+    // Until a task takes it, its failures are only a reason not to use it.
+    this.worker.on('error', () => {});
+    this.worker.once('exit', () => (this.exited = true));
+  }
+}
+
 interface Slot {
   id: string;
   index: number;
@@ -48,6 +63,7 @@ export function logHeap(console: ZephyrConsole, pool: HeapPool): void {
 export class TaskRunner {
   readonly counters: TaskCounters = { running: 0, finished: 0, failed: 0 };
   private readonly slots: (Slot | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
+  private spare = new SpareWorker();
 
   constructor(
     private readonly console: ZephyrConsole,
@@ -125,6 +141,7 @@ export class TaskRunner {
 
   /** A reset: every task thread ends at once, nothing is logged or published. */
   shutdown(): void {
+    void this.spare.worker.terminate();
     for (const slot of this.slots) {
       if (!slot) continue;
       slot.ended = true;
@@ -140,8 +157,11 @@ export class TaskRunner {
   }
 
   private run(slot: Slot, job: TaskJob): void {
-    const worker = new Worker(WORKER_BOOT, { eval: true, workerData: job });
+    const spare = this.spare.exited ? new SpareWorker() : this.spare;
+    this.spare = new SpareWorker();
+    const worker = spare.worker;
     slot.worker = worker;
+    worker.postMessage(job);
     worker.on('message', (outcome: TaskOutcome) => {
       if (slot.ended) return;
       // The watchdog times the module's code, not the worker's start-up, which a chip's thread does not have.

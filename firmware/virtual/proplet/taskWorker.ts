@@ -3,7 +3,7 @@
  * functions and calls `main`. The main thread owns the slot, the pool and the watchdog;
  * ending this thread is how a task is terminated.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { trapMessage } from './wamrWording.ts';
 
 export interface TaskJob {
@@ -17,8 +17,9 @@ export interface TaskJob {
 
 export type TaskOutcome = { kind: 'running' } | { kind: 'log'; text: string } | { kind: 'done'; results: string } | { kind: 'failed'; error: string };
 
-const job = workerData as TaskJob;
 const port = parentPort!;
+// The thread is started ahead of its task (a warm spare): the job comes as its first message.
+const job = await new Promise<TaskJob>((resolve) => port.once('message', resolve));
 const post = (outcome: TaskOutcome) => port.postMessage(outcome);
 
 let memory: WebAssembly.Memory | undefined =

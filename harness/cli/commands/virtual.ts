@@ -48,16 +48,18 @@ export const virtualCommand: Command = {
     if (values.firmware && !existsSync(values.firmware)) {
       throw new HilError(`no firmware image at ${values.firmware}`, 'build the images with npm run fixtures, or pass a zephyr.bin', 2);
     }
+    // Listening before the boards start: a stop request during start-up must still stop them.
+    const stopRequested = new Promise<void>((resolve) => {
+      process.on('SIGINT', () => resolve());
+      process.on('SIGTERM', () => resolve());
+    });
     const boards = await startVirtualBoards(
       { boards: boardCount(values.boards), stateRoot: values.state ?? DEFAULT_STATE, firmware: values.firmware, pace: values.pace },
       ctx.log,
     );
     for (const board of boards) console.log(board.url);
     ctx.log.info({ boards: boards.length, state: values.state ?? DEFAULT_STATE }, 'virtual boards running; Ctrl-C stops them');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopRequested;
     await Promise.all(boards.map((b) => b.stop()));
     return 0;
   },
