@@ -21,15 +21,16 @@ const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))
   .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./taskWorker.ts', import.meta.url).href)}); })`;
 
 /**
- * A task thread started ahead of the task that will use it: a thread costs ~0.1 s to start
- * (tsx compiles the worker), which a chip's thread does not, so one is kept warm.
+ * A task thread ready before its task: a thread costs ~0.1 s to start here (tsx compiles the
+ * worker), which a chip's thread does not. One is always warming, and a thread whose task
+ * ended on its own serves the next task; a stopped or runaway task's thread is terminated.
  */
-class SpareWorker {
+class TaskThread {
   readonly worker = new Worker(WORKER_BOOT, { eval: true });
   exited = false;
 
   constructor() {
-    // Until a task takes it, its failures are only a reason not to use it.
+    // While idle, a failure is only a reason not to use it.
     this.worker.on('error', () => {});
     this.worker.once('exit', () => (this.exited = true));
   }
@@ -40,7 +41,7 @@ interface Slot {
   index: number;
   /** Bytes this task holds in the pool. */
   charged: number;
-  worker?: Worker;
+  thread?: TaskThread;
   watchdog?: NodeJS.Timeout;
   ended: boolean;
 }
@@ -63,7 +64,7 @@ export function logHeap(console: ZephyrConsole, pool: HeapPool): void {
 export class TaskRunner {
   readonly counters: TaskCounters = { running: 0, finished: 0, failed: 0 };
   private readonly slots: (Slot | undefined)[] = new Array(TASK_SLOTS).fill(undefined);
-  private spare = new SpareWorker();
+  private idle: TaskThread[] = [new TaskThread()];
 
   constructor(
     private readonly console: ZephyrConsole,
@@ -141,12 +142,12 @@ export class TaskRunner {
 
   /** A reset: every task thread ends at once, nothing is logged or published. */
   shutdown(): void {
-    void this.spare.worker.terminate();
+    for (const thread of this.idle.splice(0)) void thread.worker.terminate();
     for (const slot of this.slots) {
       if (!slot) continue;
       slot.ended = true;
       clearTimeout(slot.watchdog);
-      void slot.worker?.terminate();
+      void slot.thread?.worker.terminate();
     }
   }
 
@@ -156,22 +157,31 @@ export class TaskRunner {
     return true;
   }
 
+  private takeThread(): TaskThread {
+    this.idle = this.idle.filter((t) => !t.exited);
+    const thread = this.idle.pop() ?? new TaskThread();
+    if (this.idle.length === 0) this.idle.push(new TaskThread());
+    return thread;
+  }
+
   private run(slot: Slot, job: TaskJob): void {
-    const spare = this.spare.exited ? new SpareWorker() : this.spare;
-    this.spare = new SpareWorker();
-    const worker = spare.worker;
-    slot.worker = worker;
-    worker.postMessage(job);
-    worker.on('message', (outcome: TaskOutcome) => {
+    const thread = this.takeThread();
+    slot.thread = thread;
+    const { worker } = thread;
+    const onMessage = (outcome: TaskOutcome) => {
       if (slot.ended) return;
-      // The watchdog times the module's code, not the worker's start-up, which a chip's thread does not have.
+      // The watchdog times the module's code, not the thread's start-up.
       if (outcome.kind === 'running') slot.watchdog = setTimeout(() => this.watchdog(slot), this.timeoutMs);
       else if (outcome.kind === 'log') this.console.log('inf', 'task', `id=${slot.id} text=${outcome.text}`);
-      else if (outcome.kind === 'done') this.end(slot, { results: outcome.results });
-      else this.end(slot, { error: outcome.error });
-    });
-    worker.on('error', (err) => this.end(slot, { error: `Exception: ${err.message}` }));
-    worker.on('exit', () => this.end(slot, { error: TERMINATED }));
+      else {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        this.end(slot, outcome.kind === 'done' ? { results: outcome.results } : { error: outcome.error }, true);
+      }
+    };
+    const onError = (err: Error) => this.end(slot, { error: `Exception: ${err.message}` });
+    const onExit = () => this.end(slot, { error: TERMINATED });
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    worker.postMessage(job);
   }
 
   private watchdog(slot: Slot): void {
@@ -179,11 +189,13 @@ export class TaskRunner {
     this.end(slot, { error: TERMINATED });
   }
 
-  private end(slot: Slot, outcome: { results: string } | { error: string }): void {
+  /** `reusable`: the task ended on its own, so its thread is sound and may serve the next task. */
+  private end(slot: Slot, outcome: { results: string } | { error: string }, reusable = false): void {
     if (slot.ended) return;
     slot.ended = true;
     clearTimeout(slot.watchdog);
-    void slot.worker?.terminate();
+    if (slot.thread && reusable && this.idle.length < TASK_SLOTS) this.idle.push(slot.thread);
+    else void slot.thread?.worker.terminate();
     this.pool.give(slot.charged);
     this.slots[slot.index] = undefined;
     this.counters.running--;

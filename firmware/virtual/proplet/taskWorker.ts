@@ -18,45 +18,52 @@ export interface TaskJob {
 export type TaskOutcome = { kind: 'running' } | { kind: 'log'; text: string } | { kind: 'done'; results: string } | { kind: 'failed'; error: string };
 
 const port = parentPort!;
-// The thread is started ahead of its task (a warm spare): the job comes as its first message.
-const job = await new Promise<TaskJob>((resolve) => port.once('message', resolve));
 const post = (outcome: TaskOutcome) => port.postMessage(outcome);
 
-let memory: WebAssembly.Memory | undefined =
-  job.importedMemory && new WebAssembly.Memory({ initial: job.importedMemory.initial, maximum: job.importedMemory.maximum });
-let published: string | undefined;
+/**
+ * Runs one task. The thread is started ahead of its task and, when a task ends on its own, is
+ * kept for the next one (starting a thread costs ~0.1 s here, which a chip's thread does not);
+ * a task that must be ended (stop, watchdog) ends the thread with it.
+ */
+function run(job: TaskJob): void {
+  let memory: WebAssembly.Memory | undefined =
+    job.importedMemory && new WebAssembly.Memory({ initial: job.importedMemory.initial, maximum: job.importedMemory.maximum });
+  let published: string | undefined;
 
-function text(ptr: number, len: number): string {
-  if (!memory) throw new Error('Exception: out of bounds memory access');
-  const start = ptr >>> 0;
-  const end = start + (len >>> 0);
-  if (end > memory.buffer.byteLength) throw new Error('Exception: out of bounds memory access');
-  return new TextDecoder().decode(new Uint8Array(memory.buffer, start, end - start));
+  function text(ptr: number, len: number): string {
+    if (!memory) throw new Error('Exception: out of bounds memory access');
+    const start = ptr >>> 0;
+    const end = start + (len >>> 0);
+    if (end > memory.buffer.byteLength) throw new Error('Exception: out of bounds memory access');
+    return new TextDecoder().decode(new Uint8Array(memory.buffer, start, end - start));
+  }
+
+  const env: Record<string, WebAssembly.ImportValue> = {
+    proplet_log: (ptr: number, len: number) => post({ kind: 'log', text: text(ptr, len) }),
+    proplet_input_count: () => job.inputs.length,
+    proplet_input: (index: number) => {
+      const value = job.inputs[index];
+      if (value === undefined) throw new Error('Exception: input index out of range');
+      return value;
+    },
+    publish_results: (ptr: number, len: number) => {
+      published = text(ptr, len);
+    },
+  };
+  if (memory) env[job.importedMemory!.name] = memory;
+
+  try {
+    // From here the module's own code runs (a start function may loop too): the watchdog starts.
+    post({ kind: 'running' });
+    const instance = new WebAssembly.Instance(job.module, { env });
+    if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
+    const main = instance.exports.main as (...args: number[]) => unknown;
+    const returned = main(...(job.passInputs ? job.inputs : []));
+    const values = returned === undefined ? [] : Array.isArray(returned) ? returned : [returned];
+    post({ kind: 'done', results: published ?? values.map(String).join(',') });
+  } catch (err) {
+    post({ kind: 'failed', error: trapMessage(err as Error) });
+  }
 }
 
-const env: Record<string, WebAssembly.ImportValue> = {
-  proplet_log: (ptr: number, len: number) => post({ kind: 'log', text: text(ptr, len) }),
-  proplet_input_count: () => job.inputs.length,
-  proplet_input: (index: number) => {
-    const value = job.inputs[index];
-    if (value === undefined) throw new Error('Exception: input index out of range');
-    return value;
-  },
-  publish_results: (ptr: number, len: number) => {
-    published = text(ptr, len);
-  },
-};
-if (memory) env[job.importedMemory!.name] = memory;
-
-try {
-  // From here the module's own code runs (a start function may loop too): the watchdog starts.
-  post({ kind: 'running' });
-  const instance = new WebAssembly.Instance(job.module, { env });
-  if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
-  const main = instance.exports.main as (...args: number[]) => unknown;
-  const returned = main(...(job.passInputs ? job.inputs : []));
-  const values = returned === undefined ? [] : Array.isArray(returned) ? returned : [returned];
-  post({ kind: 'done', results: published ?? values.map(String).join(',') });
-} catch (err) {
-  post({ kind: 'failed', error: trapMessage(err as Error) });
-}
+port.on('message', run);
