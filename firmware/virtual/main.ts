@@ -101,6 +101,12 @@ function shutdown(): void {
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
+// A board belongs to whoever started it (a test run, `hil virtual start`): if that process
+// dies without stopping it, the board is reparented and goes too, instead of running forever.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) shutdown();
+}, 1000).unref();
 
 const signals = () => chip.setPins(autoReset(dtr, rts));
 const telnet = new UartServer((data) => rx.push(data), {
