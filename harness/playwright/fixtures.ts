@@ -200,8 +200,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
             ),
           );
           mac = flashed.mac;
-          const since = manager.mark();
-          await step(workerLog, 'provision', { board: boardName }, () =>
+          const booted = await step(workerLog, 'provision', { board: boardName }, () =>
             provision(
               opened.console,
               {
@@ -220,9 +219,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
               { timeout: timeouts.boot },
             ),
           );
-          await step(workerLog, 'connect', { board: boardName }, () =>
-            manager.awaitDiscovery(opened.credentials.id, { timeout: timeouts.mqttConnect, since }),
-          );
+          // Only the session after the provisioning reboot counts: the boot before it may have
+          // connected with older settings, and its discovery must not be taken for this one.
+          const since = manager.mark();
+          await step(workerLog, 'connect', { board: boardName }, async () => {
+            await opened.console.waitFor('mqtt.connected', { timeout: timeouts.mqttConnect, since: opened.console.events.indexOf(booted) });
+            await manager.awaitDiscovery(opened.credentials.id, { timeout: timeouts.mqttConnect, since });
+          });
           return opened;
         } catch (err) {
           await opened.close();
