@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { alive } from './testing/boardProcess.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,14 +45,6 @@ async function closedWithin(socket: Socket, ms: number): Promise<boolean> {
   return Promise.race([once(socket, 'end').then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('a power cut leaves the broker side silent and open, as a powerless chip would', async () => {
   const broker = await startBroker();

@@ -4,17 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { alive } from './testing/boardProcess.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('a board whose starter dies without stopping it goes too', async () => {
   const state = mkdtempSync(join(tmpdir(), 'hil-orphan-'));

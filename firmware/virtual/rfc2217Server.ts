@@ -6,6 +6,7 @@
  * connection replaces the old one (a crashed harness can always reconnect).
  */
 import net from 'node:net';
+import { COM_PORT_OPTION, DO, DONT, escapeIac, IAC, SB, SE, TelnetDecoder, WILL, WONT } from './telnet.ts';
 
 /**
  * UART output from power-on until the first client connects waits, up to a tty buffer's
@@ -15,17 +16,9 @@ import net from 'node:net';
  */
 const POWER_ON_BUFFER_BYTES = 4096;
 
-const IAC = 255;
-const DONT = 254;
-const DO = 253;
-const WONT = 252;
-const WILL = 251;
-const SB = 250;
-const SE = 240;
 
 const BINARY = 0;
 const SGA = 3;
-const COM_PORT_OPTION = 44;
 
 // RFC 2217 client → server subcommands; the server answers with the same code + 100.
 const SIGNATURE = 0;
@@ -60,9 +53,11 @@ const SUPPORTED = new Set([BINARY, SGA, COM_PORT_OPTION]);
 type OptionState = 'no' | 'yes' | 'wantyes';
 
 class TelnetSession {
-  private state: 'data' | 'iac' | 'option' | 'sb' | 'sbIac' = 'data';
-  private verb = 0;
-  private sb: number[] = [];
+  private readonly decoder = new TelnetDecoder({
+    data: (bytes) => this.receive(bytes),
+    option: (verb, option) => this.negotiate(verb, option),
+    subnegotiation: (body) => this.subnegotiation(body),
+  });
   private readonly us = new Map<number, OptionState>();
   private readonly him = new Map<number, OptionState>();
   private readonly settings = { datasize: 8, parity: 1, stopsize: 1, flow: 1, breakOn: false };
@@ -86,64 +81,11 @@ class TelnetSession {
       this.socket.write(data);
       return;
     }
-    const out: number[] = [];
-    for (const byte of data) {
-      out.push(byte);
-      if (byte === IAC) out.push(IAC);
-    }
-    this.socket.write(Buffer.from(out));
+    this.socket.write(Buffer.from(escapeIac(data)));
   }
 
   feed(chunk: Buffer): void {
-    let data: number[] = [];
-    const flush = () => {
-      if (data.length > 0) this.receive(Buffer.from(data));
-      data = [];
-    };
-    for (const byte of chunk) {
-      switch (this.state) {
-        case 'data':
-          if (byte === IAC) this.state = 'iac';
-          else data.push(byte);
-          break;
-        case 'iac':
-          if (byte === IAC) {
-            data.push(IAC);
-            this.state = 'data';
-          } else if (byte === WILL || byte === WONT || byte === DO || byte === DONT) {
-            this.verb = byte;
-            this.state = 'option';
-          } else if (byte === SB) {
-            this.sb = [];
-            this.state = 'sb';
-          } else {
-            this.state = 'data'; // NOP, GA, AYT…: nothing to do on a serial link
-          }
-          break;
-        case 'option':
-          this.negotiate(this.verb, byte);
-          this.state = 'data';
-          break;
-        case 'sb':
-          if (byte === IAC) this.state = 'sbIac';
-          else this.sb.push(byte);
-          break;
-        case 'sbIac':
-          if (byte === IAC) {
-            this.sb.push(IAC);
-            this.state = 'sb';
-          } else if (byte === SE) {
-            // Control lines must act in order with the data around them (the reset sequence).
-            flush();
-            this.subnegotiation(this.sb);
-            this.state = 'data';
-          } else {
-            this.state = 'data';
-          }
-          break;
-      }
-    }
-    flush();
+    this.decoder.feed(chunk);
   }
 
   /** RFC 1143's rules, trimmed: answer a request once, take an answer to our own request silently. */
@@ -253,12 +195,7 @@ class TelnetSession {
   }
 
   private reply(code: number, value: Buffer): void {
-    const body: number[] = [COM_PORT_OPTION, code + SERVER_OFFSET];
-    for (const byte of value) {
-      body.push(byte);
-      if (byte === IAC) body.push(IAC);
-    }
-    this.send([IAC, SB, ...body, IAC, SE]);
+    this.send([IAC, SB, COM_PORT_OPTION, code + SERVER_OFFSET, ...escapeIac(value), IAC, SE]);
   }
 
   private send(bytes: number[]): void {

@@ -38,3 +38,13 @@ export function startBoard(args: string[], timeoutMs = 20_000): Promise<BoardPro
     });
   });
 }
+
+/** Whether a process still exists (for checks that a board or its radio went away). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

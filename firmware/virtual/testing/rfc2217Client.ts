@@ -4,15 +4,10 @@
  * escaping, SET-CONTROL / SET-BAUDRATE, and a wait for text on the console.
  */
 import net from 'node:net';
+import { COM_PORT_OPTION, DO, DONT, escapeIac, IAC, SB, SE, TelnetDecoder, WILL, WONT } from '../telnet.ts';
 
-const IAC = 255;
-const DONT = 254;
-const DO = 253;
-const WONT = 252;
-const WILL = 251;
-const SB = 250;
-const SE = 240;
-const COM_PORT_OPTION = 44;
+const VERBS: Record<number, string> = { [WILL]: 'WILL', [WONT]: 'WONT', [DO]: 'DO', [DONT]: 'DONT' };
+
 
 export const CONTROL = { DTR_ON: 8, DTR_OFF: 9, RTS_ON: 11, RTS_OFF: 12 } as const;
 
@@ -23,9 +18,13 @@ export class Rfc2217Client {
   readonly answers: number[][] = [];
   /** Option verbs the server sent, e.g. "WILL 0". */
   readonly negotiation: string[] = [];
-  private state: 'data' | 'iac' | 'option' | 'sb' | 'sbIac' = 'data';
-  private verb = 0;
-  private sb: number[] = [];
+  private readonly decoder = new TelnetDecoder({
+    data: (bytes) => (this.data = Buffer.concat([this.data, bytes])),
+    option: (verb, option) => this.negotiation.push(`${VERBS[verb]} ${option}`),
+    subnegotiation: (body) => {
+      if (body[0] === COM_PORT_OPTION) this.answers.push(body.slice(1));
+    },
+  });
   private readonly waiters = new Set<() => void>();
 
   private constructor(private readonly socket: net.Socket) {
@@ -103,12 +102,7 @@ export class Rfc2217Client {
 
   write(data: Buffer | string): void {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-    const out: number[] = [];
-    for (const byte of bytes) {
-      out.push(byte);
-      if (byte === IAC) out.push(IAC);
-    }
-    this.socket.write(Buffer.from(out));
+    this.socket.write(Buffer.from(escapeIac(bytes)));
   }
 
   close(): void {
@@ -116,50 +110,11 @@ export class Rfc2217Client {
   }
 
   private subnegotiate(code: number, value: number[]): void {
-    const body = value.flatMap((b) => (b === IAC ? [IAC, IAC] : [b]));
-    this.socket.write(Buffer.from([IAC, SB, COM_PORT_OPTION, code, ...body, IAC, SE]));
+    this.socket.write(Buffer.from([IAC, SB, COM_PORT_OPTION, code, ...escapeIac(value), IAC, SE]));
   }
 
   private parse(chunk: Buffer): void {
-    const data: number[] = [];
-    for (const byte of chunk) {
-      switch (this.state) {
-        case 'data':
-          if (byte === IAC) this.state = 'iac';
-          else data.push(byte);
-          break;
-        case 'iac':
-          if (byte === IAC) {
-            data.push(IAC);
-            this.state = 'data';
-          } else if (byte >= WILL && byte <= DONT) {
-            this.verb = byte;
-            this.state = 'option';
-          } else if (byte === SB) {
-            this.sb = [];
-            this.state = 'sb';
-          } else this.state = 'data';
-          break;
-        case 'option':
-          this.negotiation.push(`${{ [WILL]: 'WILL', [WONT]: 'WONT', [DO]: 'DO', [DONT]: 'DONT' }[this.verb]} ${byte}`);
-          this.state = 'data';
-          break;
-        case 'sb':
-          if (byte === IAC) this.state = 'sbIac';
-          else this.sb.push(byte);
-          break;
-        case 'sbIac':
-          if (byte === IAC) {
-            this.sb.push(IAC);
-            this.state = 'sb';
-          } else {
-            if (this.sb[0] === COM_PORT_OPTION) this.answers.push(this.sb.slice(1));
-            this.state = 'data';
-          }
-          break;
-      }
-    }
-    if (data.length > 0) this.data = Buffer.concat([this.data, Buffer.from(data)]);
+    this.decoder.feed(chunk);
     for (const waiter of [...this.waiters]) waiter();
   }
 }
