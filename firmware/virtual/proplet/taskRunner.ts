@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ZephyrConsole } from './console.ts';
-import { HeapPool, instanceCost, moduleCost, WASM_PAGE_BYTES } from './heapPool.ts';
+import { instantiateCharges, loadCharge, WASM_PAGE_BYTES, type Charge, type HeapPool } from './heapPool.ts';
 import { TASK_SLOTS } from './limits.ts';
 import { invalidTask, type Rejection, type StartTask } from './taskMessage.ts';
 import type { TaskJob, TaskOutcome } from './taskWorker.ts';
@@ -14,6 +14,10 @@ export type TaskResult = { task_id: string; results: string } | { task_id: strin
 const HOST_FUNCTIONS = new Set(['proplet_log', 'proplet_input_count', 'proplet_input', 'publish_results']);
 
 const TERMINATED = 'Exception: terminated by user';
+/** WAMR runs a start function inside instantiation, where no stop can reach it (CONTRACT.md §4.1). */
+const START_REFUSED = 'WASM module instantiate failed: start function not supported';
+const NON_I32_RESULT = 'WASM function main returns a non-i32 result';
+const MAX_MAIN_RESULTS = 16;
 
 // The worker runs TypeScript: it registers tsx itself, since a worker does not inherit the
 // parent's module hooks (and the parent may be Playwright's runner rather than tsx).
@@ -99,21 +103,25 @@ export class TaskRunner {
     } catch (err) {
       return this.end(slot, { error: loadFailed(err as Error) });
     }
-    if (!this.charge(slot, moduleCost(bytes.length, facts))) {
-      return this.end(slot, { error: 'WASM module load failed: allocate memory failed' });
-    }
+    // The steps and texts of the firmware's WAMR calls (CONTRACT.md §4.2), each charged to the
+    // pool as WAMR allocates it.
+    const load = loadCharge(facts);
+    if (!this.charge(slot, load)) return this.end(slot, { error: load.error });
     const unknown = WebAssembly.Module.imports(module).find(
-      (i) => !(i.module === 'env' && ((i.kind === 'function' && HOST_FUNCTIONS.has(i.name)) || i.kind === 'memory')),
+      (i) => !(i.module === 'env' && ((i.kind === 'function' && HOST_FUNCTIONS.has(i.name)) || (i.kind === 'memory' && i.name === 'memory'))),
     );
     if (unknown) return this.end(slot, { error: `WASM module instantiate failed: unknown import ${unknown.module}.${unknown.name}` });
-    if (!this.charge(slot, instanceCost(facts, task.stackBytes, task.appHeapBytes))) {
-      return this.end(slot, { error: 'WASM module instantiate failed: allocate memory failed' });
+    if (facts.hasStart) return this.end(slot, { error: START_REFUSED });
+    for (const charge of instantiateCharges(facts, task.stackBytes, task.appHeapBytes)) {
+      if (!this.charge(slot, charge)) return this.end(slot, { error: charge.error });
     }
     const main = facts.exportedFunctions.get('main');
     if (!main) return this.end(slot, { error: 'WASM function main not found' });
-    if (main.params !== 0 && main.params !== task.inputs.length) {
+    if (!main.paramsI32 || (main.params !== 0 && main.params !== task.inputs.length)) {
       return this.end(slot, { error: `WASM function main expects ${main.params} inputs, got ${task.inputs.length}` });
     }
+    if (main.results > MAX_MAIN_RESULTS) return this.end(slot, { error: `WASM function main returns more than ${MAX_MAIN_RESULTS} values` });
+    if (!main.resultsI32) return this.end(slot, { error: NON_I32_RESULT });
 
     // memory.grow may take only what the pool has left, so the engine answers -1 beyond it.
     const growPages = Math.floor(this.pool.free / WASM_PAGE_BYTES);
@@ -123,6 +131,7 @@ export class TaskRunner {
       module: memory && !memory.imported ? new WebAssembly.Module(withMemoryMaximum(bytes, memory.initial + growPages)) : module,
       inputs: task.inputs,
       passInputs: main.params > 0,
+      tableHasEmptySlots: facts.emptyTableSlots > 0,
       importedMemory:
         memory && memoryImport
           ? { name: memoryImport.name, initial: memory.initial, maximum: Math.min(memory.maximum ?? Infinity, memory.initial + growPages) }
@@ -151,9 +160,9 @@ export class TaskRunner {
     }
   }
 
-  private charge(slot: Slot, bytes: number): boolean {
-    if (!this.pool.take(bytes)) return false;
-    slot.charged += bytes;
+  private charge(slot: Slot, charge: Charge): boolean {
+    if (charge.refused || !this.pool.take(charge.bytes)) return false;
+    slot.charged += charge.bytes;
     return true;
   }
 

@@ -11,6 +11,8 @@ export interface TaskJob {
   inputs: number[];
   /** Whether `main` takes the inputs as arguments or reads them through the host functions. */
   passInputs: boolean;
+  /** Whether a call_indirect trap is taken for an empty slot (wamrWording.ts). */
+  tableHasEmptySlots: boolean;
   /** For a module that imports its memory: the limits the pool allows. */
   importedMemory?: { name: string; initial: number; maximum: number };
 }
@@ -53,7 +55,7 @@ function run(job: TaskJob): void {
   if (memory) env[job.importedMemory!.name] = memory;
 
   try {
-    // From here the module's own code runs (a start function may loop too): the watchdog starts.
+    // From here the module's own code runs: the watchdog starts.
     post({ kind: 'running' });
     const instance = new WebAssembly.Instance(job.module, { env });
     if (instance.exports.memory instanceof WebAssembly.Memory) memory = instance.exports.memory;
@@ -62,7 +64,7 @@ function run(job: TaskJob): void {
     const values = returned === undefined ? [] : Array.isArray(returned) ? returned : [returned];
     post({ kind: 'done', results: published ?? values.map(String).join(',') });
   } catch (err) {
-    post({ kind: 'failed', error: trapMessage(err as Error) });
+    post({ kind: 'failed', error: trapMessage(err as Error, job.tableHasEmptySlots) });
   }
 }
 

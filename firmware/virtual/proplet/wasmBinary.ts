@@ -10,15 +10,43 @@ export interface MemoryLimits {
   imported: boolean;
 }
 
+/** A function signature: its parameter and result counts, and whether each kind is all i32. */
+export interface Signature {
+  params: number;
+  results: number;
+  paramsI32: boolean;
+  resultsI32: boolean;
+}
+
 export interface WasmFacts {
   memory?: MemoryLimits;
   /** True when any function uses memory.grow or memory.size (or code the reader cannot walk). */
   growsMemory: boolean;
   /** Value of the exported i32 global, for `__heap_base` and `__data_end`. */
   exportedGlobals: Map<string, number>;
+  /** Imported and defined functions. */
   functionCount: number;
-  /** Parameter and result counts of each exported function. */
-  exportedFunctions: Map<string, { params: number; results: number }>;
+  typeCount: number;
+  /** Parameters plus results over all types: WAMR keeps each signature's value types. */
+  valueTypeCount: number;
+  /** Imported and defined globals. */
+  globalCount: number;
+  tableCount: number;
+  /** Slots of table 0 that no active element segment fills (a call through one traps). */
+  emptyTableSlots: number;
+  dataSegmentCount: number;
+  exportCount: number;
+  /** The module has a start function (section 8): WAMR runs it inside instantiation. */
+  hasStart: boolean;
+  /**
+   * The C stack clang's wasm-ld lays out in linear memory, as WAMR's loader finds it: with both
+   * `__heap_base` and `__data_end` exported, the first defined mutable i32 global whose
+   * constant initial value is at most `__heap_base` is the stack pointer; the stack's size is
+   * its top minus `__data_end` when the top lies above it, else the top itself.
+   */
+  auxStackBytes?: number;
+  /** Each exported function's signature. */
+  exportedFunctions: Map<string, Signature>;
 }
 
 class Reader {
@@ -163,7 +191,16 @@ export function inspect(bytes: Uint8Array): WasmFacts {
   let definedFunctions = 0;
   const globalValues: (number | undefined)[] = [];
   const globalExports = new Map<string, number>();
-  const types: { params: number; results: number }[] = [];
+  const types: Signature[] = [];
+  let valueTypeCount = 0;
+  let tableCount = 0;
+  let tableSlots = 0;
+  let filledSlots = 0;
+  let dataSegmentCount = 0;
+  let exportCount = 0;
+  let hasStart = false;
+  /** Defined globals that could be a stack pointer: mutable i32 with a constant value. */
+  const mutableI32: { index: number; value: number }[] = [];
   const functionTypes: number[] = [];
   const functionExports = new Map<string, number>();
   for (const s of sections(bytes)) {
@@ -172,10 +209,13 @@ export function inspect(bytes: Uint8Array): WasmFacts {
       for (let n = r.u32(); n > 0; n--) {
         r.byte();
         const params = r.u32();
+        const paramTypes = bytes.subarray(r.pos, r.pos + params);
         r.skip(params);
         const results = r.u32();
+        const resultTypes = bytes.subarray(r.pos, r.pos + results);
         r.skip(results);
-        types.push({ params, results });
+        valueTypeCount += params + results;
+        types.push({ params, results, paramsI32: paramTypes.every((t) => t === 0x7f), resultsI32: resultTypes.every((t) => t === 0x7f) });
       }
     } else if (s.id === 2) {
       for (let n = r.u32(); n > 0; n--) {
@@ -188,6 +228,7 @@ export function inspect(bytes: Uint8Array): WasmFacts {
         } else if (kind === 1) {
           r.byte();
           r.limits();
+          tableCount++;
         } else if (kind === 2) memory = { ...r.limits(), imported: true };
         else if (kind === 3) {
           r.skip(2);
@@ -198,14 +239,28 @@ export function inspect(bytes: Uint8Array): WasmFacts {
       definedFunctions = r.u32();
       for (let n = definedFunctions; n > 0; n--) functionTypes.push(r.u32());
     }
-    else if (s.id === 5 && r.u32() > 0) memory = { ...r.limits(), imported: false };
+    else if (s.id === 4) {
+      for (let n = r.u32(); n > 0; n--) {
+        r.byte();
+        const { initial } = r.limits();
+        if (tableCount === 0) tableSlots = initial;
+        tableCount++;
+      }
+    } else if (s.id === 5 && r.u32() > 0) memory = { ...r.limits(), imported: false };
     else if (s.id === 6) {
       for (let n = r.u32(); n > 0; n--) {
-        r.skip(2);
-        globalValues.push(skipConstExpr(r));
+        const type = r.byte();
+        const mutable = r.byte() === 1;
+        const value = skipConstExpr(r);
+        if (type === 0x7f && mutable && value !== undefined) mutableI32.push({ index: globalValues.length, value });
+        globalValues.push(value);
       }
-    } else if (s.id === 7) {
-      for (let n = r.u32(); n > 0; n--) {
+    } else if (s.id === 8) hasStart = true;
+    else if (s.id === 9) filledSlots = activeElementSlots(r);
+    else if (s.id === 11) dataSegmentCount = r.u32();
+    else if (s.id === 7) {
+      exportCount = r.u32();
+      for (let n = exportCount; n > 0; n--) {
         const name = r.name();
         const kind = r.byte();
         const index = r.u32();
@@ -226,12 +281,58 @@ export function inspect(bytes: Uint8Array): WasmFacts {
     const value = globalValues[index];
     if (value !== undefined) exportedGlobals.set(name, value);
   }
-  const exportedFunctions = new Map<string, { params: number; results: number }>();
+  const exportedFunctions = new Map<string, Signature>();
   for (const [name, index] of functionExports) {
     const type = types[functionTypes[index]!];
     if (type) exportedFunctions.set(name, type);
   }
-  return { memory, growsMemory, exportedGlobals, functionCount: importedFunctions + definedFunctions, exportedFunctions };
+  return {
+    memory,
+    growsMemory,
+    exportedGlobals,
+    functionCount: importedFunctions + definedFunctions,
+    typeCount: types.length,
+    valueTypeCount,
+    globalCount: globalValues.length,
+    tableCount,
+    emptyTableSlots: Math.max(0, tableSlots - filledSlots),
+    dataSegmentCount,
+    exportCount,
+    hasStart,
+    auxStackBytes: auxStack(exportedGlobals, mutableI32),
+    exportedFunctions,
+  };
+}
+
+function auxStack(exported: Map<string, number>, candidates: { index: number; value: number }[]): number | undefined {
+  const heapBase = exported.get('__heap_base');
+  const dataEnd = exported.get('__data_end');
+  if (heapBase === undefined || dataEnd === undefined) return undefined;
+  const top = candidates.find((g) => g.value >>> 0 <= heapBase >>> 0)?.value;
+  if (top === undefined) return undefined;
+  return top >>> 0 > dataEnd >>> 0 ? (top >>> 0) - (dataEnd >>> 0) : top >>> 0;
+}
+
+/**
+ * How many slots of table 0 the active element segments with a constant offset fill (the
+ * MVP form, flags 0, and the expression forms 2/4/6 for table 0).
+ */
+function activeElementSlots(r: Reader): number {
+  const filled = new Set<number>();
+  for (let n = r.u32(); n > 0; n--) {
+    const flags = r.u32();
+    const active = (flags & 1) === 0;
+    const table = (flags & 3) === 2 ? r.u32() : 0;
+    const offset = active ? skipConstExpr(r) : undefined;
+    if (flags & 1 || flags & 2) r.byte(); // elemkind or reftype
+    const count = r.u32();
+    for (let i = 0; i < count; i++) {
+      if (flags & 4) skipConstExpr(r);
+      else r.u32();
+      if (active && table === 0 && offset !== undefined) filled.add(offset + i);
+    }
+  }
+  return filled.size;
 }
 
 function uleb(n: number): number[] {
