@@ -83,11 +83,14 @@ test('alive repeats every alive_s while connected', async () => {
   }
 });
 
-test('a module whose start function never returns is ended by the watchdog too', async () => {
+test('a module with a start function is refused before it runs, so one that never returns cannot hold a slot', async () => {
   const board = await provisionedBoard('proplet', { task_timeout_ms: '300' });
   try {
     await start(board, 'start-loop', wat(`(module (func $s (loop (br 0))) (start $s) (func (export "main")))`));
-    expect(await result(board, 'start-loop')).toEqual({ results: '', error: 'Exception: terminated by user' });
+    expect(await result(board, 'start-loop')).toEqual({ results: '', error: 'WASM module instantiate failed: start function not supported' });
+    expect(board.chip.transcript, 'refused, not stopped by the watchdog').not.toContain('Task watchdog id=start-loop');
+    await start(board, 'after', ADD, [1, 2]);
+    expect(await result(board, 'after')).toEqual({ results: '3' });
   } finally {
     await teardown(board);
   }
@@ -133,13 +136,16 @@ test('every failure is published in WAMR words and the board keeps running', asy
     ['unreachable', wat(`(module (func (export "main") unreachable))`), [], 'Exception: unreachable'],
     ['div', wat(`(module (func (export "main") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0))))`), [0], 'Exception: integer divide by zero'],
     ['overflow', wat(`(module (func (export "main") (result i32) (i32.div_s (i32.const 0x80000000) (i32.const -1))))`), [], 'Exception: integer overflow'],
-    ['oob', wat(`(module (memory 0) (func (export "main") (result i32) (i32.load (i32.const 70000))))`), [], 'Exception: out of bounds memory access'],
+    ['oob', wat(`(module (memory 0 0) (func (export "main") (result i32) (i32.load (i32.const 70000))))`), [], 'Exception: out of bounds memory access'],
     ['recursion', wat(`(module (func $f (export "main") (result i32) (i32.add (call $f) (i32.const 1))))`), [], 'Exception: wasm operand stack overflow'],
     ['indirect', wat(`(module (type $t (func (result i32))) (table 1 funcref) (elem (i32.const 0) $g) (func $g (param i32)) (func (export "main") (result i32) (call_indirect (type $t) (i32.const 0))))`), [], 'Exception: indirect call type mismatch'],
     ['nomain', wat(`(module (func (export "start")))`), [], 'WASM function main not found'],
     ['import', wat(`(module (import "wasi" "fd_write" (func)) (func (export "main")))`), [], 'WASM module instantiate failed: unknown import wasi.fd_write'],
     ['arity', ADD, [1], 'WASM function main expects 2 inputs, got 1'],
-    ['page', wat(`(module (memory 1) (func (export "main") (result i32) (memory.grow (i32.const 1))))`), [], 'WASM module instantiate failed: allocate memory failed'],
+    ['page', wat(`(module (memory 1) (func (export "main") (result i32) (memory.grow (i32.const 1))))`), [], 'WASM module instantiate failed: allocate linear memory failed'],
+    ['start', wat(`(module (func $s) (start $s) (func (export "main") (result i32) (i32.const 0)))`), [], 'WASM module instantiate failed: start function not supported'],
+    ['f64', wat(`(module (func (export "main") (result f64) (f64.const 1.5)))`), [], 'WASM function main returns a non-i32 result'],
+    ['mem-import', wat(`(module (import "env" "mem" (memory 0 0)) (func (export "main")))`), [], 'WASM module instantiate failed: unknown import env.mem'],
   ];
   try {
     for (const [id, wasm, inputs, error] of cases) {
@@ -147,9 +153,11 @@ test('every failure is published in WAMR words and the board keeps running', asy
       expect(await result(board, id), `task ${id}`).toEqual({ results: '', error });
       expect(board.chip.transcript).toContain(`<err> wasm: Task failed id=${id} error=${error}\r\n`);
     }
-    await start(board, 'imported', wat(`(module (import "env" "mem" (memory 0 4)) (func (export "main") (result i32) (memory.grow (i32.const 1))))`));
+    // No app heap: with one, a memory of 0 pages that may grow is given a whole page and fails.
+    const noHeap = { env: { PROPLET_HEAP_SIZE: '0' } };
+    await start(board, 'imported', wat(`(module (import "env" "memory" (memory 0 4)) (func (export "main") (result i32) (memory.grow (i32.const 1))))`), [], noHeap);
     expect(await result(board, 'imported'), 'an imported memory is held to the pool too').toEqual({ results: '-1' });
-    await start(board, 'grow', wat(`(module (memory (export "memory") 0) (func (export "main") (result i32) (memory.grow (i32.const 1))))`));
+    await start(board, 'grow', wat(`(module (memory (export "memory") 0) (func (export "main") (result i32) (memory.grow (i32.const 1))))`), [], noHeap);
     expect(await result(board, 'grow'), 'memory.grow past the pool returns -1').toEqual({ results: '-1' });
     await start(board, 'after', ADD, [20, 22]);
     expect(await result(board, 'after')).toEqual({ results: '42' });
@@ -207,8 +215,15 @@ test('tasks beyond the pool fail, stop ends a running task and frees its slot an
     await board.chip.expect(/Task started id=spin-1 slot=0/);
     await start(board, 'spin-1', SPIN);
     expect(await result(board, 'spin-1')).toEqual({ results: '', error: 'invalid task: id spin-1 is running' });
+    // Two default tasks without linear memory share the pool (2 × 19.2 KB of 40744 bytes); a third does not.
     await start(board, 'second', ADD, [1, 1]);
-    expect(await result(board, 'second')).toEqual({ results: '', error: 'WASM module instantiate failed: allocate memory failed' });
+    expect(await result(board, 'second')).toEqual({ results: '2' });
+    await start(board, 'spin-2', SPIN);
+    await board.chip.expect(/Task started id=spin-2 slot=1/);
+    await start(board, 'third', ADD, [1, 1]);
+    expect(await result(board, 'third')).toEqual({ results: '', error: 'WASM module instantiate failed: allocate memory failed' });
+    await board.manager.publish(`${BASE}control/manager/stop`, JSON.stringify({ id: 'spin-2' }));
+    expect(await result(board, 'spin-2')).toEqual({ results: '', error: 'Exception: terminated by user' });
     // With small stacks and no app heap, several tasks share the pool (CONTRACT.md §1).
     const small = { env: { PROPLET_STACK_SIZE: '2048', PROPLET_HEAP_SIZE: '0' } };
     const before = board.manager.messages.length;
