@@ -16,6 +16,7 @@
 #include "core/task_errors.h"
 #include "core/task_table.h"
 #include "core/topics.h"
+#include "core/wasm_rules.h"
 #include "mqtt_client.h"
 #include "task_log.h"
 
@@ -37,7 +38,9 @@ LOG_MODULE_REGISTER(wasm, LOG_LEVEL_INF);
 static char global_heap_buf[HEAP_POOL_BYTES] __aligned(8);
 
 /* What one slot's thread works on. `inst` is shared with the MQTT thread (stop, watchdog)
- * under `inst_lock`; everything else belongs to the thread while it runs. */
+ * under `inst_lock`; everything else belongs to the thread while it runs. Host functions find
+ * their task by the thread they run on, which is known before WAMR runs any of the module's
+ * code (custom data could only be set once wasm_runtime_instantiate had returned). */
 struct slot_runtime {
 	/* AOT modules must be 4-byte aligned; WAMR may also patch the buffer while loaded. */
 	uint8_t wasm[MAX_WASM_BYTES] __aligned(4);
@@ -73,6 +76,8 @@ static struct {
 /* Decoded modules land here first; the slot is known only after every check passed. */
 static uint8_t decode_buf[MAX_WASM_BYTES];
 
+/* used + free is the pool's usable size, WAMR's `total_size`: the pool less the allocator's
+ * own header (40744 of 40960 bytes on a 32-bit build), as CONTRACT.md §4.5 defines it. */
 static void log_heap(void)
 {
 	mem_alloc_info_t info;
@@ -102,7 +107,17 @@ static void reject(const task_rejection *rej)
 
 static struct slot_runtime *runtime_of(wasm_exec_env_t exec_env)
 {
-	return wasm_runtime_get_custom_data(wasm_runtime_get_module_inst(exec_env));
+	k_tid_t self = k_current_get();
+
+	ARG_UNUSED(exec_env);
+	for (size_t i = 0; i < TASK_SLOTS; i++) {
+		if (&runtime[i].thread == self) {
+			return &runtime[i];
+		}
+	}
+	/* WASM runs only on task threads. */
+	__ASSERT(false, "host function called outside a task thread");
+	return &runtime[0];
 }
 
 /* Host functions of CONTRACT.md §4.1, imported from module `env`. The `*~` signatures make
@@ -164,16 +179,30 @@ static void fail(struct slot_runtime *rt, const char *error)
 }
 
 /* WAMR links imports lazily and would only trap when one is called; the contract wants an
- * unresolved import to fail the instantiation, naming it. */
+ * unresolved import to fail the instantiation, naming it. `env.memory` WAMR makes itself. */
 static bool imports_resolved(wasm_module_t module, struct slot_runtime *rt)
 {
 	int32_t count = wasm_runtime_get_import_count(module);
 
 	for (int32_t i = 0; i < count; i++) {
 		wasm_import_t import;
+		wasm_rules_import_kind kind = WASM_RULES_IMPORT_GLOBAL;
 
 		wasm_runtime_get_import_type(module, i, &import);
-		if (import.kind != WASM_IMPORT_EXPORT_KIND_FUNC || !import.linked) {
+		switch (import.kind) {
+		case WASM_IMPORT_EXPORT_KIND_FUNC:
+			kind = WASM_RULES_IMPORT_FUNC;
+			break;
+		case WASM_IMPORT_EXPORT_KIND_TABLE:
+			kind = WASM_RULES_IMPORT_TABLE;
+			break;
+		case WASM_IMPORT_EXPORT_KIND_MEMORY:
+			kind = WASM_RULES_IMPORT_MEMORY;
+			break;
+		default:
+			break;
+		}
+		if (!wasm_import_accepted(kind, import.linked, import.module_name, import.name)) {
 			char error[MAX_ERROR_TEXT_BYTES + 1];
 
 			snprintf(error, sizeof(error), ERR_UNKNOWN_IMPORT, import.module_name,
@@ -214,11 +243,17 @@ static void call_main(struct slot_runtime *rt, wasm_module_inst_t inst, wasm_exe
 		return;
 	}
 	if (n_results > MAX_MAIN_RESULTS) {
-		/* The contract has no text for this; name the limit rather than overrun it. */
-		fail(rt, "WASM function main returns more than 16 values");
+		fail(rt, ERR_MAIN_RESULTS_MAX);
 		return;
 	}
 	wasm_func_get_result_types(main_fn, inst, result_kinds);
+	for (uint32_t i = 0; i < n_results; i++) {
+		/* Results are i32 text (§4.1); dropping the others would hide them. */
+		if (result_kinds[i] != WASM_I32) {
+			fail(rt, ERR_MAIN_RESULT_TYPE);
+			return;
+		}
+	}
 
 	wasm_val_t args[MAX_INPUTS];
 	wasm_val_t results[MAX_MAIN_RESULTS];
@@ -235,14 +270,11 @@ static void call_main(struct slot_runtime *rt, wasm_module_inst_t inst, wasm_exe
 	}
 	if (!rt->results_set) {
 		int32_t values[MAX_MAIN_RESULTS];
-		size_t n = 0;
 
 		for (uint32_t i = 0; i < n_results; i++) {
-			if (result_kinds[i] == WASM_I32) {
-				values[n++] = results[i].of.i32;
-			}
+			values[i] = results[i].of.i32;
 		}
-		format_results_csv(values, n, rt->results, sizeof(rt->results));
+		format_results_csv(values, n_results, rt->results, sizeof(rt->results));
 	}
 }
 
@@ -258,7 +290,14 @@ static void task_main(void *p1, void *p2, void *p3)
 	wasm_module_inst_t inst = NULL;
 	wasm_exec_env_t env = NULL;
 
-	wasm_runtime_init_thread_env();
+	if (!wasm_runtime_init_thread_env()) {
+		fail(rt, ERR_THREAD_ENV);
+		k_msgq_put(&done_queue, &slot, K_FOREVER);
+		return;
+	}
+	/* Read before loading: the loader may rewrite the buffer it was given. */
+	bool has_start = wasm_has_start_section(rt->wasm, rt->wasm_len);
+
 	module = wasm_runtime_load(rt->wasm, rt->wasm_len, error, sizeof(error));
 	if (module == NULL) {
 		fail(rt, error);
@@ -267,16 +306,19 @@ static void task_main(void *p1, void *p2, void *p3)
 	if (!imports_resolved(module, rt)) {
 		goto done;
 	}
+	if (has_start) {
+		fail(rt, ERR_START_FUNCTION);
+		goto done;
+	}
 	inst = wasm_runtime_instantiate(module, rt->stack_bytes, rt->heap_bytes, error,
 					sizeof(error));
 	if (inst == NULL) {
 		fail(rt, error);
 		goto done;
 	}
-	wasm_runtime_set_custom_data(inst, rt);
 	env = wasm_runtime_create_exec_env(inst, rt->stack_bytes);
 	if (env == NULL) {
-		fail(rt, "WASM module instantiate failed: allocate memory failed");
+		fail(rt, ERR_EXEC_ENV);
 		goto done;
 	}
 
