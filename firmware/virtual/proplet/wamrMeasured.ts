@@ -141,6 +141,23 @@ export const OUTCOMES: OutcomeRow[] = [
     measured: { error: 'WASM module instantiate failed: allocate memory failed' },
   },
   {
+    // The same with `-Wl,-z,stack-size=2048`: 2060 bytes of aux stack (over 1280), and the
+    // task fits the pool at the defaults with about 1.3 KB to spare.
+    case: 'clang with a 2 KiB aux stack',
+    module: {
+      wat: `(module
+        (memory (export "memory") 1)
+        (global $__stack_pointer (mut i32) (i32.const 3088))
+        (global (export "__data_end") i32 (i32.const 1028))
+        (global (export "__heap_base") i32 (i32.const 3088))
+        (data (i32.const 1024) "\\2a\\00\\00\\00")
+        (func (export "main") (result i32) (i32.load (i32.const 1024))))`,
+    },
+    inputs: [],
+    ...DEFAULT,
+    measured: { results: '42' },
+  },
+  {
     case: 'the start function traps',
     module: { wat: '(module (func $s unreachable) (start $s) (func (export "main") (result i32) (i32.const 0)))' },
     inputs: [],
