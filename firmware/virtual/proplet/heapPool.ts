@@ -102,11 +102,9 @@ export interface Charge {
   refused?: boolean;
 }
 
-const ALLOCATE_FAILED = 'allocate memory failed';
-
 /** wasm_runtime_load. */
 export function loadCharge(facts: WasmFacts): Charge {
-  return { what: 'module', bytes: moduleCost(facts), error: `WASM module load failed: ${ALLOCATE_FAILED}` };
+  return { what: 'module', bytes: moduleCost(facts), error: 'WASM module load failed: allocate memory failed' };
 }
 
 /**
@@ -115,14 +113,14 @@ export function loadCharge(facts: WasmFacts): Charge {
  * as an instantiation that ran out of memory.
  */
 export function instantiateCharges(facts: WasmFacts, stackBytes: number, appHeapBytes: number): Charge[] {
-  const charges: Charge[] = [{ what: 'instance', bytes: instanceCost(facts, appHeapBytes), error: `WASM module instantiate failed: ${ALLOCATE_FAILED}` }];
+  const charges: Charge[] = [{ what: 'instance', bytes: instanceCost(facts, appHeapBytes), error: 'WASM module instantiate failed: allocate memory failed' }];
   const memory = linearMemoryBytes(facts, appHeapBytes);
   if (memory > 0) charges.push({ what: 'linear memory', bytes: memory, error: 'WASM module instantiate failed: allocate linear memory failed' });
   const auxStackRefused = facts.auxStackBytes !== undefined && facts.auxStackBytes < AUX_STACK_MIN_BYTES;
   charges.push({
     what: 'exec env',
     bytes: execEnvCost(stackBytes),
-    error: `WASM module instantiate failed: ${ALLOCATE_FAILED}`,
+    error: 'WASM module instantiate failed: allocate memory failed',
     ...(auxStackRefused ? { refused: true } : {}),
   });
   return charges;

@@ -120,7 +120,7 @@ export class TaskRunner {
     if (!main.paramsI32 || (main.params !== 0 && main.params !== task.inputs.length)) {
       return this.end(slot, { error: `WASM function main expects ${main.params} inputs, got ${task.inputs.length}` });
     }
-    if (main.results > MAX_MAIN_RESULTS) return this.end(slot, { error: `WASM function main returns more than ${MAX_MAIN_RESULTS} values` });
+    if (main.results > MAX_MAIN_RESULTS) return this.end(slot, { error: 'WASM function main returns more than 16 values' });
     if (!main.resultsI32) return this.end(slot, { error: NON_I32_RESULT });
 
     // memory.grow may take only what the pool has left, so the engine answers -1 beyond it.

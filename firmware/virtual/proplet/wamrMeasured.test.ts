@@ -129,6 +129,7 @@ test.describe('every measured pool figure (32-bit)', () => {
   });
 
   test('peaks of add and log at 16K/16K, of add at 2048/0; back to the baseline after each', async () => {
+    test.setTimeout(120_000);
     for (const [file, inputs, stack, heap, peak] of [
       ['add.wasm', [2, 3], 16384, 16384, POOL.peak.add.bits32],
       ['log.wasm', [], 16384, 16384, POOL.peak.log.bits32],
