@@ -22,8 +22,10 @@ function envNumber(name: string, fallback: number): number {
 const seed = envNumber('HIL_FUZZ_SEED', DEFAULT_SEED);
 const count = envNumber('HIL_FUZZ_COUNT', DEFAULT_COUNT);
 const seedText = `0x${seed.toString(16).padStart(8, '0')}`;
-/** What settles a message: the board used it (a result), refused it, or ignored it (registry). */
-const SETTLED = new Set(['task.rejected', 'task.finished', 'task.failed']);
+/** What settles a start: a result, an error result, a rejection, or (addressed elsewhere, §4.6) task.ignored. */
+const SETTLED = new Set<string>(['task.rejected', 'task.finished', 'task.failed', 'task.ignored']);
+/** What settles a stop: no task is running, so it is refused (or addressed elsewhere). */
+const REFUSED = new Set<string>(['task.rejected', 'task.ignored']);
 const POLL_MS = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +40,7 @@ test('fuzzed start, stop and registry messages are each answered, and the board 
   const perMessage = settings.taskTimeoutMs + 10_000;
   test.setTimeout(count * perMessage + 60_000);
   const modules = Object.fromEntries(Object.values(workloads).map((w) => [w.wasm.replace(/\.wasm$/, ''), w.bytes]));
-  const messages = fuzzMessages({ seed, count, modules });
+  const messages = fuzzMessages({ seed, count, modules, propletId: board.credentials.id });
   const { tenant, channel } = plan.config.propeller;
   const topic = (suffix: string) => `m/${tenant}/c/${channel}/${suffix}`;
   const raw = await mqtt.connectAsync(broker.url, { ...broker.manager, clientId: `hil-fuzz-${board.name}` });
@@ -89,7 +91,7 @@ test('fuzzed start, stop and registry messages are each answered, and the board 
       } else if (m.kind === 'stop') {
         // No task is running, so every stop is refused: unknown task, missing id, bad JSON, too large.
         await raw.publishAsync(topic('control/manager/stop'), m.payload, { qos: 1 });
-        await settle(m, since, sinceMqtt, 'task.rejected', (e) => e.kind === 'task.rejected');
+        await settle(m, since, sinceMqtt, 'task.rejected', (e) => REFUSED.has(e.kind));
       } else {
         manager.answersFetchItself(m.imageUrl!);
         await manager.startRaw(m.fetchStart!);

@@ -4,25 +4,26 @@ import { expect, test } from '@playwright/test';
 import { fuzzMessages, Rng } from './fuzzMessages.ts';
 import { DEFAULT_FIXTURES_DIR } from './workloadTable.ts';
 
+const propletId = 'proplet-under-test';
 const modules = Object.fromEntries(['add', 'fib', 'trap'].map((n) => [n, new Uint8Array(readFileSync(join(DEFAULT_FIXTURES_DIR, `${n}.wasm`)))]));
 
 test('one seed gives the same messages, byte for byte; another seed gives others', () => {
-  const a = fuzzMessages({ seed: 0x5eed, count: 200, modules });
-  const b = fuzzMessages({ seed: 0x5eed, count: 200, modules });
+  const a = fuzzMessages({ seed: 0x5eed, count: 200, modules, propletId });
+  const b = fuzzMessages({ seed: 0x5eed, count: 200, modules, propletId });
   expect(b.map((m) => [m.kind, m.mutation, m.payload.toString('hex')])).toEqual(a.map((m) => [m.kind, m.mutation, m.payload.toString('hex')]));
-  const c = fuzzMessages({ seed: 0x5eee, count: 200, modules });
+  const c = fuzzMessages({ seed: 0x5eee, count: 200, modules, propletId });
   expect(c.map((m) => m.payload.toString('hex'))).not.toEqual(a.map((m) => m.payload.toString('hex')));
 });
 
 test('a longer run starts with the shorter one: the count only adds messages', () => {
-  const short = fuzzMessages({ seed: 7, count: 20, modules });
-  const long = fuzzMessages({ seed: 7, count: 50, modules });
+  const short = fuzzMessages({ seed: 7, count: 20, modules, propletId });
+  const long = fuzzMessages({ seed: 7, count: 50, modules, propletId });
   expect(long).toHaveLength(50);
   expect(long.slice(0, 20).map((m) => m.payload.toString('hex'))).toEqual(short.map((m) => m.payload.toString('hex')));
 });
 
 test('the messages cover every kind and every mutation family', () => {
-  const messages = fuzzMessages({ seed: 1, count: 400, modules });
+  const messages = fuzzMessages({ seed: 1, count: 400, modules, propletId });
   expect(new Set(messages.map((m) => m.kind))).toEqual(new Set(['start', 'stop', 'registry']));
   const all = messages.map((m) => m.mutation).join('\n');
   for (const family of ['bit flips', 'truncated', 'copied to', 'sections reordered', 'claims 0xFFFFFFF0', 'nested', 'repeated', 'inputs', 'bytes', 'without', 'manager start', 'upstream stop', 'registry chunk']) {

@@ -54,12 +54,14 @@ export interface FuzzInputs {
   count: number;
   /** Workload modules by name (fixtures/build/*.wasm): the material of module mutations. */
   modules: Record<string, Uint8Array>;
+  /** The board's proplet id: the real manager names the proplet it scheduled a task on. */
+  propletId: string;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Start messages in every shape that reaches a proplet. */
-function startShapes(id: string, file: string): Record<string, { [key: string]: Json }> {
+function startShapes(id: string, file: string, propletId: string): Record<string, { [key: string]: Json }> {
   return {
     // The real manager (v0.5.0): inputs as strings, every field present.
     manager: {
@@ -76,7 +78,7 @@ function startShapes(id: string, file: string): Record<string, { [key: string]: 
       encrypted: false,
       kbs_resource_path: '',
       monitoring_profile: { enabled: true, interval: 10 },
-      proplet_id: 'proplet',
+      proplet_id: propletId,
       hal_storage_path: '',
       parent_results: {},
     },
@@ -85,9 +87,9 @@ function startShapes(id: string, file: string): Record<string, { [key: string]: 
   };
 }
 
-function stopShapes(id: string): Record<string, { [key: string]: Json }> {
+function stopShapes(id: string, propletId: string): Record<string, { [key: string]: Json }> {
   return {
-    manager: { id, broadcast: false, proplet_id: 'proplet' },
+    manager: { id, broadcast: false, proplet_id: propletId },
     upstream: { id, name: 'add', state: 2 },
     contract: { id },
   };
@@ -267,11 +269,11 @@ export function fuzzMessages(inputs: FuzzInputs): FuzzMessage[] {
     const id = `fuzz-${tag}-${index}`;
     const kind = rng.pick<FuzzKind>(['start', 'start', 'start', 'stop', 'registry']);
     if (kind === 'start') {
-      const [shape, base] = rng.pick(Object.entries(startShapes(id, add.toString('base64'))));
+      const [shape, base] = rng.pick(Object.entries(startShapes(id, add.toString('base64'), inputs.propletId)));
       const m = withModule(base, 'file');
       messages.push({ index, kind, mutation: `${shape} start: ${m.what}`, payload: m.payload });
     } else if (kind === 'stop') {
-      const [shape, base] = rng.pick(Object.entries(stopShapes(id)));
+      const [shape, base] = rng.pick(Object.entries(stopShapes(id, inputs.propletId)));
       const m = mutateMessage(rng, base);
       messages.push({ index, kind, mutation: `${shape} stop: ${m.what}`, payload: m.payload });
     } else {
