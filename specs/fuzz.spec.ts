@@ -111,7 +111,9 @@ test('fuzzed start, stop and registry messages are each answered, and the board 
     await raw.endAsync();
   }
   const elapsed = (Date.now() - started) / 1000;
-  testInfo.annotations.push({ type: 'figure', description: `${count} fuzzed messages in ${elapsed.toFixed(1)} s: ${(count / elapsed).toFixed(1)} messages/s to ${board.name}` });
+  const figure = `seed ${seedText}: ${count} fuzzed messages in ${elapsed.toFixed(1)} s, ${(count / elapsed).toFixed(1)} messages/s to ${board.name}`;
+  testInfo.annotations.push({ type: 'figure', description: figure });
+  console.log(`fuzz: ${figure}`);
 
   expect(await manager.run(workloads.add!)).toEqual({ results: '5' });
 
