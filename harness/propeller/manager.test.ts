@@ -138,6 +138,18 @@ test('a start with image_url is served from the registry the manager provides', 
   expect(broker.events.some((e) => e.kind === 'publish' && e.topic === topics.registryServer)).toBe(true);
 });
 
+test('a fetch the test answers itself is neither answered nor a finding; an unknown one is a finding', async () => {
+  broker = await startBroker({ port: 0, auth: credentials });
+  const m = manager(broker.url);
+  m.answersFetchItself('registry/broken:1');
+  await scriptedProplet(broker.url);
+  await m.start({ id: 'answered-elsewhere', name: 'add', image_url: 'registry/broken:1', inputs: [1, 2] });
+  await m.start({ id: 'unknown-image', name: 'add', image_url: 'registry/unknown:1', inputs: [1, 2] });
+  await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.registryProplet && e.payload.includes('unknown:1'), { timeout: 5000, what: 'the second fetch' });
+  await expect.poll(() => m.findings.map((f) => f.problem), { timeout: 5000 }).toEqual(['registry request for unknown image registry/unknown:1']);
+  expect(broker.events.some((e) => e.kind === 'publish' && e.topic === topics.registryServer)).toBe(false);
+});
+
 test('invalid and unexpected payloads become findings, and the manager keeps working', async () => {
   broker = await startBroker({ port: 0, auth: credentials });
   const m = manager(broker.url);

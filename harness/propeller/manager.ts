@@ -105,6 +105,7 @@ export class Manager {
   private readonly started = new Set<string>();
   private readonly answered = new Set<string>();
   private readonly images = new Map<string, Uint8Array>();
+  private readonly answeredElsewhere = new Set<string>();
   private readonly log?: Logger;
 
   constructor(private readonly opts: ManagerOptions) {
@@ -209,6 +210,7 @@ export class Manager {
       this.answered.add(id);
     } else if (m.name === 'registryProplet') {
       const appName = (m.value as RegistryRequest).app_name;
+      if (this.answeredElsewhere.has(appName)) return;
       const image = this.images.get(appName);
       if (!image) {
         this.finding(m.topic, `registry request for unknown image ${appName}`, m.text);
@@ -217,6 +219,11 @@ export class Manager {
       const answer: RegistryResponse = { app_name: appName, data: Buffer.from(image).toString('base64') };
       this.publish(this.topics.registryServer, JSON.stringify(answer)).catch((err: Error) => this.log?.warn({ err: err.message }, 'registry answer not sent'));
     }
+  }
+
+  /** The test answers the registry requests for `appName` itself (with a broken answer, say): no finding, no answer. */
+  answersFetchItself(appName: string): void {
+    this.answeredElsewhere.add(appName);
   }
 
   /** Answers the proplet's registry requests for `appName` with this module (start messages with image_url). */

@@ -34,11 +34,63 @@ const StopShape = z.object({ id: z.string() });
 const RegistryReply = z.object({ app_name: z.string(), data: z.string() });
 export type RegistryReply = z.infer<typeof RegistryReply>;
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Padding is optional, as in the firmware's decoder (base64.c), but when present it completes the group.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+/** The firmware's JSON reader refuses a value inside more than 16 containers (json.h JSON_MAX_DEPTH). */
+const JSON_MAX_DEPTH = 16;
+/** The firmware's bound for an image_url, and so for the app_name of a registry answer. */
+const MAX_IMAGE_URL_BYTES = 255;
+
+/**
+ * Re-reads JSON that JSON.parse accepted as the firmware's reader does: the FIRST of repeated
+ * keys counts (json_member returns the first match; JSON.parse keeps the last), and a value
+ * inside more than JSON_MAX_DEPTH containers, repeated key or not, makes it invalid.
+ */
+function firstWins(text: string): unknown {
+  let pos = 0;
+  const ws = () => {
+    while (/\s/.test(text[pos] ?? '')) pos++;
+  };
+  const scalar = (): unknown => {
+    const m = /^(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(pos))!;
+    pos += m[0].length;
+    return JSON.parse(m[0]);
+  };
+  const value = (depth: number): unknown => {
+    if (depth > JSON_MAX_DEPTH) throw new Error('too deep');
+    ws();
+    const open = text[pos];
+    if (open !== '{' && open !== '[') return scalar();
+    pos++;
+    const items: [string, unknown][] = [];
+    for (let i = 0; ; i++) {
+      ws();
+      if (text[pos] === '}' || text[pos] === ']') break;
+      if (text[pos] === ',') pos++;
+      ws();
+      let key = String(i);
+      if (open === '{') {
+        key = scalar() as string;
+        ws();
+        pos++; // ':'
+      }
+      items.push([key, value(depth + 1)]);
+    }
+    pos++;
+    if (open === '[') return items.map(([, v]) => v);
+    const object: Record<string, unknown> = {};
+    for (const [k, v] of items) if (!Object.hasOwn(object, k)) object[k] = v;
+    return object;
+  };
+  return value(0);
+}
 
 function json(payload: Buffer): unknown {
   try {
-    return JSON.parse(payload.toString('utf8'));
+    const text = payload.toString('utf8');
+    JSON.parse(text);
+    return firstWins(text);
   } catch {
     return undefined;
   }
@@ -88,16 +140,20 @@ export function parseStart(payload: Buffer): StartTask | Rejection {
 }
 
 export function parseStop(payload: Buffer): { id: string } | Rejection {
+  if (payload.length > MAX_PAYLOAD_BYTES) return { reason: `payload too large (${payload.length} > ${MAX_PAYLOAD_BYTES} bytes)` };
   const value = json(payload);
   if (value === undefined) return { reason: 'invalid JSON' };
   const shape = StopShape.safeParse(value);
-  return shape.success ? { id: shape.data.id } : { reason: 'missing id' };
+  if (!shape.success) return { reason: 'missing id' };
+  return Buffer.byteLength(shape.data.id) > MAX_NAME_BYTES ? { reason: 'id too long' } : { id: shape.data.id };
 }
 
 /** A `registry/server` answer; undefined when it is not one. */
 export function parseRegistryReply(payload: Buffer): RegistryReply | undefined {
+  if (payload.length > MAX_PAYLOAD_BYTES) return undefined;
   const reply = RegistryReply.safeParse(json(payload));
-  return reply.success ? reply.data : undefined;
+  if (!reply.success || Buffer.byteLength(reply.data.app_name) > MAX_IMAGE_URL_BYTES || !BASE64.test(reply.data.data)) return undefined;
+  return reply.data;
 }
 
 export function isRejection(value: object): value is Rejection {

@@ -61,6 +61,26 @@ int main(void)
 	CHECK_INT(3, settings_missing(&s, false, missing, sizeof(missing)));
 	CHECK_STR("proplet_id,tenant_id,mqtt_broker_port", missing);
 
+	/*
+	 * A list that does not fit lists the names that do, whole (found by fuzz_settings with
+	 * the two-byte input "\n\n": a 10-byte buffer came out as ",api_key", the first key
+	 * dropped and the second written over its remains). The count stays complete.
+	 */
+	proplet_settings empty;
+	char tight[10];
+
+	settings_defaults(&empty);
+	CHECK_INT(6, settings_missing(&empty, false, tight, sizeof(tight)));
+	CHECK_STR("", tight);
+	char eleven[11];
+
+	CHECK_INT(6, settings_missing(&empty, false, eleven, sizeof(eleven)));
+	CHECK_STR("proplet_id", eleven);
+	char twenty[20];
+
+	CHECK_INT(6, settings_missing(&empty, false, twenty, sizeof(twenty)));
+	CHECK_STR("proplet_id,api_key", twenty);
+
 	CHECK_INT(KEY_COUNT, settings_key_from_name("unknown"));
 	CHECK_STR("wifi_psk", settings_key_name(KEY_WIFI_PSK));
 	CHECK_DONE();

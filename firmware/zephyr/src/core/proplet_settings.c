@@ -137,6 +137,8 @@ size_t settings_missing(const proplet_settings *s, bool needs_wifi, char *out, s
 {
 	size_t count = 0;
 	size_t len = 0;
+	/* Once a name does not fit, none after it is written: the list stays whole names. */
+	bool full = cap == 0;
 
 	if (cap > 0) {
 		out[0] = '\0';
@@ -147,13 +149,19 @@ size_t settings_missing(const proplet_settings *s, bool needs_wifi, char *out, s
 		if ((k == KEY_WIFI_SSID && !needs_wifi) || (s->present & (1u << k)) != 0) {
 			continue;
 		}
-		int w = snprintf(out + len, cap > len ? cap - len : 0, count == 0 ? "%s" : ",%s",
-				 names[k]);
+		count++;
+		if (full) {
+			continue;
+		}
+		int w = snprintf(out + len, cap - len, count == 1 ? "%s" : ",%s", names[k]);
 
 		if (w > 0 && len + (size_t)w < cap) {
 			len += (size_t)w;
+		} else {
+			/* snprintf wrote what fitted of the name: cut it off again. */
+			out[len] = '\0';
+			full = true;
 		}
-		count++;
 	}
 	return count;
 }
