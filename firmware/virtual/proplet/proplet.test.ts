@@ -238,7 +238,7 @@ test('the real manager\'s start and stop: string inputs, its stop shape, address
     await send('control/manager/stop', JSON.stringify({ broadcast: false, id: 'm-spin', proplet_id: 'prop-1' }));
     expect(await result(board, 'm-spin')).toEqual({ results: '', error: 'Exception: terminated by user' });
     expect(chip.transcript).not.toMatch(/Task (received|started|rejected) id=m-other/);
-    expect(manager.messages.some((m) => m.payload.includes('"m-other"'))).toBe(false);
+    expect(manager.messages.some((m) => m.topic.includes('/control/proplet/') && m.payload.includes('"m-other"'))).toBe(false);
   } finally {
     await teardown(board);
   }
