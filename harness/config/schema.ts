@@ -52,6 +52,8 @@ export const BoardConfigSchema = z
     flashBaud: integer(300).default(921600),
     reset: z.enum(['classic', 'usb-jtag', 'none']).default('classic'),
     power: PowerConfigSchema.optional(),
+    /** How the suite's manager writes task inputs: `strings` as the real manager does, `numbers` for firmware that reads only numbers. */
+    taskInputs: z.enum(['strings', 'numbers']).default('strings'),
   })
   .transform((board) => ({
     ...board,
