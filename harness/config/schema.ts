@@ -96,6 +96,10 @@ export const PropellerConfigSchema = z.strictObject({
   tenant: topicSegment,
   channel: topicSegment,
   proplets: z.record(z.string(), PropletCredentialsSchema).default({}),
+  /** A real Propeller manager on the same broker (broker.external) and channel: the `manager` specs drive it. */
+  manager: z
+    .strictObject({ url: z.string().regex(/^https?:\/\/[^\s/]+\/?$/, { error: 'expected the manager\'s HTTP API as http://host:port' }) })
+    .optional(),
 });
 export type PropellerConfig = z.infer<typeof PropellerConfigSchema>;
 
