@@ -33,6 +33,23 @@ export const ManagerTaskSchema = z.object({
 });
 export type ManagerTask = z.infer<typeof ManagerTaskSchema>;
 
+/** What the manager stored from a proplet's control/proplet/metrics (storage.PropletMetrics). */
+export const StoredPropletMetricsSchema = z.object({
+  proplet_id: z.string(),
+  namespace: z.string(),
+  timestamp: z.string(),
+  cpu_metrics: z.record(z.string(), z.number()),
+  memory_metrics: z.record(z.string(), z.number()),
+});
+/** What the manager stored from a control/proplet/task_metrics message (storage.TaskMetrics). */
+export const StoredTaskMetricsSchema = z.object({
+  task_id: z.string(),
+  proplet_id: z.string(),
+  timestamp: z.string(),
+  metrics: z.record(z.string(), z.number()),
+});
+const metricsPage = <T extends z.ZodType>(item: T) => z.object({ total: z.number(), metrics: z.array(item).nullable() });
+
 export interface NewTask {
   name: string;
   /** The module; sent base64 as the manager's `file` ([]byte in Go's JSON). */
@@ -113,6 +130,14 @@ export class ManagerApi {
 
   async results(id: string): Promise<unknown> {
     return (await this.call('GET', `/tasks/${encodeURIComponent(id)}/results`, z.object({ results: z.unknown() }))).results;
+  }
+
+  async propletMetrics(id: string): Promise<z.infer<typeof StoredPropletMetricsSchema>[]> {
+    return (await this.call('GET', `/proplets/${encodeURIComponent(id)}/metrics`, metricsPage(StoredPropletMetricsSchema))).metrics ?? [];
+  }
+
+  async taskMetrics(id: string): Promise<z.infer<typeof StoredTaskMetricsSchema>[]> {
+    return (await this.call('GET', `/tasks/${encodeURIComponent(id)}/metrics`, metricsPage(StoredTaskMetricsSchema))).metrics ?? [];
   }
 
   /** Polls until `check` returns a value, every 200 ms, for at most `timeout` ms. */

@@ -73,7 +73,7 @@ for (const [label, brokerOf] of [
   ['the embedded broker', (_dir: string) => embeddedBroker()],
   ['Mosquitto', mosquittoBroker],
 ] as const) {
-  test(`the real manager on ${label}: discovery, a task with string inputs and its results, a stop, the will`, async () => {
+  test(`the real manager on ${label}: discovery, string-input tasks and their results and metrics, a stop, proplet metrics, the will`, async () => {
     const command = requireInstalledPeer('propeller-manager');
     test.setTimeout(120_000);
     const dir = mkdtempSync(join(tmpdir(), 'hil-real-manager-'));
@@ -123,6 +123,9 @@ for (const [label, brokerOf] of [
         expect(stateName(ended.state), JSON.stringify(ended)).toBe('Completed');
         expect(ended.proplet_id).toBe(PROPLET.id);
         expect(await api.results(task.id)).toBe(results);
+        // The task's metrics, as the manager stored them from control/proplet/task_metrics.
+        const [stored] = await api.until(`task metrics of ${task.id}`, TIMEOUT, async () => ((await api.taskMetrics(task.id)).length > 0 ? api.taskMetrics(task.id) : undefined));
+        expect(stored).toMatchObject({ task_id: task.id, proplet_id: PROPLET.id, metrics: { thread_count: 1 } });
       }
 
       // A looping task is ended by a stop through the API (not by the watchdog: 60 s here).
@@ -137,6 +140,12 @@ for (const [label, brokerOf] of [
       expect(stateName(stopped.state)).toBe('Failed');
       expect(stopped.error).toBe('Exception: terminated by user');
       expect(console.events.slice(since).some((e) => e.kind === 'task.watchdog')).toBe(false);
+
+      // Proplet metrics (every 30 s), as the manager stored them: the WAMR pool in memory_metrics.
+      const [metrics] = await api.until('proplet metrics', 45_000, async () => ((await api.propletMetrics(PROPLET.id)).length > 0 ? api.propletMetrics(PROPLET.id) : undefined));
+      expect(metrics).toMatchObject({ proplet_id: PROPLET.id, namespace: 'embedded', memory_metrics: { heap_sys_bytes: 40960 } });
+      expect(metrics!.memory_metrics.heap_alloc_bytes).toBeGreaterThan(0);
+      expect(Math.abs(Date.parse(metrics!.timestamp) - Date.now()), 'a timestamp of this run').toBeLessThan(60_000);
 
       // A power cut: the broker publishes the board's will ({"status":"offline"}) on the alive
       // topic. Upstream's manager (updateLivenessHandler) ignores `status` and records the will
