@@ -50,7 +50,7 @@ test.describe('tasks', () => {
     }
   });
 
-  test('a running task can be stopped, and its slot and memory come back', async ({ board, manager, workloads }) => {
+  test('a running task can be stopped (the manager\'s stop {id, broadcast, proplet_id}), and its slot and memory come back', async ({ board, manager, workloads }) => {
     const baseline = heapBaseline(board);
     const since = board.console.mark();
     const task = buildTask({ wasm: workloads.loop!.bytes, name: 'loop' });
@@ -62,6 +62,21 @@ test.describe('tasks', () => {
     await board.console.expect((e) => e.kind === 'heap', { timeout: 2_000, since });
     expect(lastHeap(board).used, 'heap pool back at its baseline').toBe(baseline);
     expect(await manager.run(workloads.add!)).toEqual({ results: '5' });
+  });
+
+  test('a task addressed to another proplet is not run', { tag: '@upstream-gap' }, async ({ board, manager, workloads }) => {
+    const add = workloads.add!;
+    const since = board.console.mark();
+    const elsewhere = buildTask({ wasm: add.bytes, inputs: [2, 3], name: 'elsewhere', propletId: `not-${randomUUID()}` });
+    await manager.start(elsewhere);
+    const ignored = await board.console.expect((e) => e.kind === 'task.ignored' && e.id === elsewhere.id, { timeout: 5_000, since });
+    expect(ignored).toMatchObject({ proplet_id: elsewhere.proplet_id });
+    // A task of our own afterwards: the board went on as before, and had it run the other one,
+    // its result would have come first.
+    expect(await manager.run(add)).toEqual({ results: '5' });
+    const seen = board.console.events.slice(since);
+    expect(seen.filter((e) => 'id' in e && e.id === elsewhere.id).map((e) => e.kind), 'only ignored, never received or run').toEqual(['task.ignored']);
+    expect(manager.messages.some((m) => m.name === 'results' && m.text.includes(elsewhere.id)), 'no result for it').toBe(false);
   });
 
   test('a task id can be used again once its task has finished', async ({ manager, workloads }) => {

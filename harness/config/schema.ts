@@ -52,6 +52,8 @@ export const BoardConfigSchema = z
     flashBaud: integer(300).default(921600),
     reset: z.enum(['classic', 'usb-jtag', 'none']).default('classic'),
     power: PowerConfigSchema.optional(),
+    /** How the suite's manager writes task inputs: `strings` as the real manager does, `numbers` for firmware that reads only numbers. */
+    taskInputs: z.enum(['strings', 'numbers']).default('strings'),
   })
   .transform((board) => ({
     ...board,
@@ -94,6 +96,10 @@ export const PropellerConfigSchema = z.strictObject({
   tenant: topicSegment,
   channel: topicSegment,
   proplets: z.record(z.string(), PropletCredentialsSchema).default({}),
+  /** A real Propeller manager on the same broker (broker.external) and channel: the `manager` specs drive it. */
+  manager: z
+    .strictObject({ url: z.string().regex(/^https?:\/\/[^\s/]+\/?$/, { error: 'expected the manager\'s HTTP API as http://host:port' }) })
+    .optional(),
 });
 export type PropellerConfig = z.infer<typeof PropellerConfigSchema>;
 

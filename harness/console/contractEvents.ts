@@ -36,6 +36,7 @@ export const CONTRACT_EVENTS = {
   'mqtt.disconnected': event('wrn', 'mqtt', 'MQTT disconnected', { reason: rest }),
   'mqtt.reconnect': event('inf', 'mqtt', 'Reconnect', { attempt: num, delay: num }),
   'mqtt.unknown_topic': event('wrn', 'mqtt', 'Ignoring message', { topic: str }),
+  'task.ignored': event('inf', 'mqtt', 'Task for another proplet', { id: str, proplet_id: str }),
   'task.received': event('inf', 'wasm', 'Task received', { id: str, name: str, wasm_bytes: num, inputs: num }),
   'task.rejected': event('err', 'wasm', 'Task rejected', { id: str, reason: rest }),
   'task.started': event('inf', 'wasm', 'Task started', { id: str, slot: num }),

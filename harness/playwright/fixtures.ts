@@ -166,13 +166,16 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
 
   manager: [
-    async ({ plan, broker, workerLog }, use) => {
+    async ({ plan, boardName, broker, workerLog }, use) => {
+      const board = plan.boards.find((b) => b.name === boardName);
       const manager = new Manager({
         url: broker.url,
         tenant: plan.config.propeller.tenant,
         channel: plan.config.propeller.channel,
         client: { username: broker.manager.username, password: broker.manager.password },
         log: workerLog,
+        // As the real manager: every task names the board it was scheduled on.
+        wire: board ? { inputs: board.taskInputs, propletId: boardCredentials(plan, board).id } : undefined,
       });
       await manager.ready();
       await use(manager);

@@ -37,11 +37,11 @@ test.afterEach(async () => {
   broker = undefined;
 });
 
-function runModule(file: Buffer, inputs: number[]): { results: string } | { error: string } {
+function runModule(file: Buffer, inputs: (string | number)[]): { results: string } | { error: string } {
   try {
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(file)));
     const main = exports.main as (...a: number[]) => number;
-    return { results: String(main(...inputs)) };
+    return { results: String(main(...inputs.map(Number))) };
   } catch (err) {
     return { error: `Exception: ${(err as Error).message}` };
   }
@@ -119,7 +119,8 @@ test('round trip: discovery, alive, results and errors of real modules, then the
 
   await m.stop('some-task', 'add');
   const stop = await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.stop, { timeout: 5000, what: 'the stop message' });
-  expect(stop).toMatchObject({ payload: '{"id":"some-task","name":"add"}', qos: 1 });
+  // The real manager's stop shape (unaddressed: this manager was given no board).
+  expect(stop).toMatchObject({ payload: '{"broadcast":false,"id":"some-task"}', qos: 1 });
 
   const beforeDrop = m.mark();
   broker.drop('proplet-1');
@@ -160,12 +161,18 @@ test('invalid and unexpected payloads become findings, and the manager keeps wor
   await proplet.publishAsync(topics.results, JSON.stringify({ task_id: 'nobody-started-this', results: '1' }), { qos: 1 });
   await proplet.publishAsync(topics.results, JSON.stringify({ task_id: 'x', results: '1', error: 'both' }), { qos: 1 });
   await proplet.publishAsync(`${topics.prefix}control/proplet/task_metrics`, '{}', { qos: 1 });
+  // The {heap, tasks} metrics this firmware used to publish: the real manager stores them empty.
+  const oldMetrics = { proplet_id: 'proplet-1', namespace: 'embedded', heap: { used: 1, free: 2, high: 3, total: 4 }, tasks: { running: 0, finished: 0, failed: 0 } };
+  await proplet.publishAsync(topics.metrics, JSON.stringify(oldMetrics), { qos: 1 });
+  await proplet.publishAsync(`${topics.prefix}control/proplet/nonsense`, '{}', { qos: 1 });
   expect(await m.run(workloads.add, [1, 1])).toEqual({ results: '2' });
   expect(m.findings.map((f) => f.problem)).toEqual([
     'payload is not JSON',
     'invalid alive payload: namespace: Invalid input: expected "embedded"',
     'result for task nobody-started-this, which this manager did not start',
     expect.stringMatching(/^invalid results payload/),
+    expect.stringMatching(/^invalid taskMetrics payload: task_id/),
+    expect.stringMatching(/^invalid metrics payload: (cpu|memory)_metrics/),
     'unexpected topic',
   ]);
 });

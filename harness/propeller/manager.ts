@@ -8,6 +8,7 @@ import {
   DiscoveryPayloadSchema,
   MetricsPayloadSchema,
   RegistryRequestSchema,
+  TaskMetricsPayloadSchema,
   ResultPayloadSchema,
   type AlivePayload,
   type DiscoveryPayload,
@@ -16,9 +17,8 @@ import {
   type RegistryResponse,
   type ResultPayload,
   type StartPayload,
-  type StopPayload,
 } from './payloads.ts';
-import { buildTask } from './task.ts';
+import { buildStop, buildTask, forWire, MANAGER_WIRE, type TaskWire } from './task.ts';
 import { propellerTopics, type PropellerTopics, type TopicName } from './topics.ts';
 
 export interface ManagerOptions {
@@ -31,6 +31,8 @@ export interface ManagerOptions {
   log?: Logger;
   /** How long the first connection may take (default 10 s). */
   connectTimeout?: number;
+  /** How tasks are written for the board (default: as the real manager writes them, unaddressed). */
+  wire?: TaskWire;
 }
 
 /** What a task came to: its results text, or its error text. */
@@ -83,6 +85,7 @@ const SCHEMAS: Partial<Record<TopicName, z.ZodType>> = {
   alive: AliveTopicPayloadSchema,
   discovery: DiscoveryPayloadSchema,
   metrics: MetricsPayloadSchema,
+  taskMetrics: TaskMetricsPayloadSchema,
   registryProplet: RegistryRequestSchema,
 };
 
@@ -262,7 +265,8 @@ export class Manager {
   }
 
   /** Publishes a start message (QoS 1) and resolves with its id once the broker has it. */
-  async start(task: StartPayload): Promise<string> {
+  async start(built: StartPayload): Promise<string> {
+    const task = forWire(built, this.opts.wire ?? MANAGER_WIRE);
     this.started.add(task.id);
     this.log?.info({ task: task.id, name: task.name, inputs: task.inputs }, 'start task');
     await this.publish(this.topics.start, JSON.stringify(task));
@@ -281,8 +285,7 @@ export class Manager {
   }
 
   async stop(id: string, name?: string): Promise<void> {
-    const stop: StopPayload = name === undefined ? { id } : { id, name };
-    await this.publish(this.topics.stop, JSON.stringify(stop));
+    await this.publish(this.topics.stop, JSON.stringify(buildStop(id, this.opts.wire ?? MANAGER_WIRE, name)));
   }
 
   /** Starts a module with inputs and awaits its outcome. */

@@ -5,8 +5,9 @@ import {
   MetricsPayloadSchema,
   ResultPayloadSchema,
   StartPayloadSchema,
+  TaskMetricsPayloadSchema,
 } from './payloads.ts';
-import { buildTask } from './task.ts';
+import { buildStop, buildTask, forWire } from './task.ts';
 import { propellerTopics } from './topics.ts';
 
 test('topics are m/<tenant>/c/<channel>/<suffix>, and a topic maps back to its name', () => {
@@ -39,9 +40,39 @@ test('discovery and metrics follow CONTRACT.md §3', () => {
   };
   expect(DiscoveryPayloadSchema.safeParse(discovery).success).toBe(true);
   expect(DiscoveryPayloadSchema.safeParse({ ...discovery, metadata: { ...discovery.metadata, wasm_runtime: 'wasmtime' } }).success).toBe(false);
-  const metrics = { proplet_id: 'p', namespace: 'embedded', heap: { used: 1, free: 2, high: 3, total: 40960 }, tasks: { running: 0, finished: 4, failed: 1 } };
+  const metrics = {
+    proplet_id: 'p', namespace: 'embedded', timestamp: '2026-12-01T19:30:00.123Z', cpu_metrics: {},
+    memory_metrics: { rss_bytes: 1, heap_alloc_bytes: 1, heap_sys_bytes: 40960, heap_inuse_bytes: 1, heap_free_bytes: 40959, heap_high_bytes: 3 },
+    tasks: { running: 0, finished: 4, failed: 1 },
+  };
   expect(MetricsPayloadSchema.safeParse(metrics).success).toBe(true);
-  expect(MetricsPayloadSchema.safeParse({ ...metrics, heap: { used: -1, free: 2, high: 3, total: 1 } }).success).toBe(false);
+  const { timestamp: _, ...withoutTime } = metrics;
+  expect(MetricsPayloadSchema.safeParse(withoutTime).success, 'no wall clock: the manager stamps the arrival').toBe(true);
+  expect(MetricsPayloadSchema.safeParse({ ...metrics, memory_metrics: { heap_alloc_bytes: -1 } }).success).toBe(false);
+  // The old {heap, tasks} shape: the manager stores it as empty metrics.
+  expect(MetricsPayloadSchema.safeParse({ proplet_id: 'p', namespace: 'embedded', heap: { used: 1, free: 2, high: 3, total: 40960 }, tasks: metrics.tasks }).success).toBe(false);
+  // Upstream's firmware sends its uptime in ms as timestamp, which the manager cannot parse.
+  expect(MetricsPayloadSchema.safeParse({ ...metrics, timestamp: 12345 }).success).toBe(false);
+  expect(TaskMetricsPayloadSchema.safeParse({ task_id: 't', proplet_id: 'p', metrics: { uptime_seconds: 2, thread_count: 1 } }).success).toBe(true);
+  expect(TaskMetricsPayloadSchema.safeParse({ proplet_id: 'p', metrics: {} }).success).toBe(false);
+});
+
+test('a built task is the real manager\'s start message; the wire addresses it and picks the input form', () => {
+  const wasm = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+  const task = buildTask({ wasm, inputs: [-7, 3], name: 'add', id: 'fixed' });
+  // Key order and values as Go marshals manager/service.go's startPayload.
+  expect(JSON.stringify(task)).toBe(
+    '{"id":"fixed","name":"add","state":0,"file":"AGFzbQEAAAA=","inputs":["-7","3"],"cli_args":null,"broadcast":false,"daemon":false,"encrypted":false}',
+  );
+  expect(buildTask({ wasm, id: 'x' })).not.toHaveProperty('inputs');
+  const addressed = forWire(task, { inputs: 'strings', propletId: 'board-1' });
+  expect(addressed.proplet_id).toBe('board-1');
+  expect(addressed.inputs).toEqual(['-7', '3']);
+  expect(forWire(task, { inputs: 'numbers', propletId: 'board-1' }).inputs).toEqual([-7, 3]);
+  expect(forWire(buildTask({ wasm, propletId: 'other' }), { inputs: 'strings', propletId: 'board-1' }).proplet_id, 'a spec may address another proplet').toBe('other');
+  expect(forWire({ ...task, broadcast: true }, { inputs: 'strings', propletId: 'board-1' })).not.toHaveProperty('proplet_id');
+  expect(JSON.stringify(buildStop('t1', { inputs: 'strings', propletId: 'board-1' }))).toBe('{"broadcast":false,"id":"t1","proplet_id":"board-1"}');
+  expect(buildStop('t1', { inputs: 'numbers', propletId: 'board-1' }, 'loop')).toEqual({ broadcast: false, id: 't1', proplet_id: 'board-1', name: 'loop', state: 'stop' });
 });
 
 test('a built task is a valid start message with base64 file and a fresh id each time', () => {

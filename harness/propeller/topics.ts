@@ -8,6 +8,7 @@ export const SUFFIXES = {
   alive: 'control/proplet/alive',
   results: 'control/proplet/results',
   metrics: 'control/proplet/metrics',
+  taskMetrics: 'control/proplet/task_metrics',
 } as const;
 
 export type TopicName = keyof typeof SUFFIXES;

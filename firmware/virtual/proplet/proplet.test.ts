@@ -101,8 +101,8 @@ test('a task runs in a worker and its results come back; the pool returns to its
   try {
     await start(board, 'add-1', ADD, [2, 3]);
     expect(await result(board, 'add-1')).toEqual({ results: '5' });
-    // Inputs are u64 upstream; the firmware keeps the low 32 bits as an i32.
-    await start(board, 'add-2', ADD, [2 ** 32 + 1, -3]);
+    // Unsigned 32-bit inputs are taken as two's-complement i32: 4294967295 is -1.
+    await start(board, 'add-2', ADD, [2 ** 32 - 1, -1]);
     expect(await result(board, 'add-2')).toEqual({ results: '-2' });
     const t = board.chip.transcript;
     expect(t).toMatch(/<inf> wasm: Task received id=add-1 name=task-add-1 wasm_bytes=\d+ inputs=2\r\n/);
@@ -191,6 +191,74 @@ test('bad start and stop messages are rejected as the contract says', async () =
     await chip.expect(/<wrn> mqtt: Ignoring message topic=\S+registry\/server\r\n/);
     const published = manager.messages.filter((m) => m.topic.endsWith('results')).map((m) => JSON.parse(m.payload).task_id);
     expect(published, 'rejections without a usable id publish nothing').toEqual(['b64', 'nofile', 'many', 'long']);
+  } finally {
+    await teardown(board);
+  }
+});
+
+/** A start message exactly as the real manager (v0.5.0, manager/service.go `startPayload`) marshals it. */
+function managerStart(id: string, wasm: Uint8Array, inputs: string[], propletId: string): string {
+  return JSON.stringify({
+    id,
+    name: 'add',
+    state: 0,
+    file: Buffer.from(wasm).toString('base64'),
+    inputs,
+    cli_args: null,
+    broadcast: false,
+    daemon: false,
+    encrypted: false,
+    proplet_id: propletId,
+  });
+}
+
+test('the real manager\'s start and stop: string inputs, its stop shape, addressing', async () => {
+  const board = await provisionedBoard();
+  const { manager, chip } = board;
+  try {
+    const send = (suffix: string, payload: string) => manager.publish(`${BASE}${suffix}`, payload);
+    await send('control/manager/start', managerStart('m-1', ADD, ['2', '3'], 'prop-1'));
+    expect(await result(board, 'm-1')).toEqual({ results: '5' });
+    await send('control/manager/start', managerStart('m-2', ADD, ['-7', '3'], 'prop-1'));
+    expect(await result(board, 'm-2')).toEqual({ results: '-4' });
+    await send('control/manager/start', managerStart('m-3', ADD, ['4294967295', '-2147483648'], 'prop-1'));
+    expect(await result(board, 'm-3')).toEqual({ results: '2147483647' });
+    expect(await manager.next('control/proplet/task_metrics')).toEqual({
+      task_id: 'm-1',
+      proplet_id: 'prop-1',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
+      metrics: { uptime_seconds: expect.any(Number), thread_count: 1 },
+    });
+    await send('control/manager/start', managerStart('m-bad', ADD, ['2', 'three'], 'prop-1'));
+    expect(await result(board, 'm-bad')).toEqual({ results: '', error: 'invalid task: input 1 is not a 32-bit integer' });
+
+    // Addressed to another proplet: one line, nothing run, no result.
+    await send('control/manager/start', managerStart('m-other', ADD, ['1', '1'], 'prop-2'));
+    await chip.expect(/<inf> mqtt: Task for another proplet id=m-other proplet_id=prop-2\r\n/);
+    // A broadcast start names no proplet and runs everywhere.
+    await send('control/manager/start', JSON.stringify({ id: 'm-all', name: 'add', file: Buffer.from(ADD).toString('base64'), inputs: ['1', '1'], broadcast: true }));
+    expect(await result(board, 'm-all')).toEqual({ results: '2' });
+
+    await send('control/manager/start', managerStart('m-spin', SPIN, [], 'prop-1'));
+    await chip.expect(/Task started id=m-spin slot=\d/);
+    await send('control/manager/stop', JSON.stringify({ broadcast: false, id: 'm-spin', proplet_id: 'prop-2' }));
+    await chip.expect(/<inf> mqtt: Task for another proplet id=m-spin proplet_id=prop-2\r\n/);
+    await send('control/manager/stop', JSON.stringify({ broadcast: false, id: 'm-spin', proplet_id: 'prop-1' }));
+    expect(await result(board, 'm-spin')).toEqual({ results: '', error: 'Exception: terminated by user' });
+    expect(chip.transcript).not.toMatch(/Task (received|started|rejected) id=m-other/);
+    expect(manager.messages.some((m) => m.topic.includes('/control/proplet/') && m.payload.includes('"m-other"'))).toBe(false);
+  } finally {
+    await teardown(board);
+  }
+});
+
+test('upstream firmware\'s stop {id, name, state} ends a task too', async () => {
+  const board = await provisionedBoard();
+  try {
+    await start(board, 'u-spin', SPIN);
+    await board.chip.expect(/Task started id=u-spin slot=\d/);
+    await board.manager.publish(`${BASE}control/manager/stop`, JSON.stringify({ id: 'u-spin', name: 'spin', state: 'stop' }));
+    expect(await result(board, 'u-spin')).toEqual({ results: '', error: 'Exception: terminated by user' });
   } finally {
     await teardown(board);
   }

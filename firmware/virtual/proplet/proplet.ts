@@ -5,7 +5,7 @@ import { MqttLink } from './mqttLink.ts';
 import { missingKeys, ProvisionedSettings, SETTING_KEYS } from './settings.ts';
 import { SettingsStore } from './settingsStore.ts';
 import { Shell } from './shell.ts';
-import { isRejection, parseRegistryReply, parseStart, parseStop, type StartTask } from './taskMessage.ts';
+import { addressedElsewhere, isRejection, parseRegistryReply, parseStart, parseStop, type StartTask } from './taskMessage.ts';
 import { HeapPool } from './heapPool.ts';
 import { logHeap, TaskRunner } from './taskRunner.ts';
 
@@ -73,7 +73,19 @@ export class Proplet implements App {
     this.console.log('inf', 'main', `Settings loaded proplet_id=${settings.proplet_id} broker=${settings.mqtt_broker_host}:${settings.mqtt_broker_port}`);
     this.console.prompt();
     this.settingsInUse = settings;
-    this.runner = new TaskRunner(this.console, this.pool, (result) => this.link?.publish('control/proplet/results', result), settings.task_timeout_ms);
+    this.runner = new TaskRunner(
+      this.console,
+      this.pool,
+      (result) => this.link?.publish('control/proplet/results', result),
+      settings.task_timeout_ms,
+      (id, runMs) =>
+        this.link?.publish('control/proplet/task_metrics', {
+          task_id: id,
+          proplet_id: settings.proplet_id,
+          timestamp: new Date().toISOString(),
+          metrics: { uptime_seconds: Math.floor(runMs / 1000), thread_count: 1 },
+        }),
+    );
     this.link = new MqttLink({
       settings,
       console: this.console,
@@ -142,16 +154,30 @@ export class Proplet implements App {
   private metrics(): void {
     const runner = this.runner!;
     const pool = this.pool;
+    // The shape the real manager stores (CONTRACT.md §3); the heap is the WAMR pool.
     this.link!.publish('control/proplet/metrics', {
       proplet_id: this.settingsInUse!.proplet_id,
       namespace: 'embedded',
-      heap: { used: pool.used, free: pool.free, high: pool.high, total: pool.total },
+      timestamp: new Date().toISOString(),
+      cpu_metrics: {},
+      memory_metrics: {
+        rss_bytes: pool.used,
+        heap_alloc_bytes: pool.used,
+        heap_sys_bytes: pool.total,
+        heap_inuse_bytes: pool.used,
+        heap_free_bytes: pool.free,
+        heap_high_bytes: pool.high,
+      },
       tasks: { ...runner.counters },
     });
   }
 
   private message(suffix: string, topic: string, payload: Buffer): void {
     const runner = this.runner!;
+    // Upstream's embedded proplet (v0.5.0) runs whatever the channel carries, whoever it names.
+    const addressed = this.variant === 'proplet' && (suffix === 'control/manager/start' || suffix === 'control/manager/stop');
+    const other = addressed && addressedElsewhere(payload, this.settingsInUse!.proplet_id);
+    if (other) return this.console.log('inf', 'mqtt', `Task for another proplet id=${other.id} proplet_id=${other.propletId}`);
     if (suffix === 'control/manager/start') {
       // Upstream reads the payload into a fixed buffer and parses whatever fitted.
       const read = this.variant === 'upstream' ? payload.subarray(0, UPSTREAM_PAYLOAD_BUFFER) : payload;

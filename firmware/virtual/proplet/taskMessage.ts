@@ -31,6 +31,36 @@ const StartShape = z.object({
 
 const StopShape = z.object({ id: z.string() });
 
+/**
+ * An input as the firmware reads it (CONTRACT.md §4.1): a JSON string (the real manager's
+ * `task.FlexStrings` always writes strings) or number holding a decimal integer in
+ * [-2^31, 2^32 - 1], kept as a two's-complement i32; undefined for anything else.
+ */
+export function readInput(value: unknown): number | undefined {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' && Number.isInteger(value)) text = String(value);
+  else return undefined;
+  if (!/^-?\d{1,10}$/.test(text)) return undefined;
+  const n = BigInt(text);
+  if (n < -(2n ** 31n) || n > 2n ** 32n - 1n) return undefined;
+  return Number(BigInt.asIntN(32, n));
+}
+
+/**
+ * The proplet a start or stop message names in `proplet_id` when that is another one (CONTRACT.md
+ * §4.6); undefined when the message is for this board, for every board, or not JSON.
+ */
+export function addressedElsewhere(payload: Buffer, self: string): { id: string; propletId: string } | undefined {
+  if (payload.length > MAX_PAYLOAD_BYTES) return undefined;
+  const value = json(payload);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { id, proplet_id } = value as { id?: unknown; proplet_id?: unknown };
+  if (typeof proplet_id !== 'string' || proplet_id === '' || proplet_id === self) return undefined;
+  const cut = (s: string) => Buffer.from(s).subarray(0, MAX_NAME_BYTES).toString();
+  return { id: typeof id === 'string' ? cut(id) : '-', propletId: cut(proplet_id) };
+}
+
 const RegistryReply = z.object({ app_name: z.string(), data: z.string() });
 export type RegistryReply = z.infer<typeof RegistryReply>;
 
@@ -124,7 +154,10 @@ export function parseStart(payload: Buffer): StartTask | Rejection {
   const hasUrl = typeof image_url === 'string' && image_url.length > 0;
   if (!hasFile && !hasUrl) return invalidTask(id, 'missing file or image_url');
   const list = inputs ?? [];
-  if (!Array.isArray(list) || !list.every((n) => Number.isInteger(n))) return invalidTask(id, 'inputs must be integers');
+  if (!Array.isArray(list)) return invalidTask(id, 'inputs must be a list');
+  const values = list.map(readInput);
+  const bad = values.findIndex((v) => v === undefined);
+  if (bad >= 0) return invalidTask(id, `input ${bad} is not a 32-bit integer`);
   if (list.length > MAX_INPUTS) return invalidTask(id, `more than ${MAX_INPUTS} inputs`);
   if (hasFile && !BASE64.test(file)) return invalidTask(id, 'bad base64 in file');
   return {
@@ -132,8 +165,7 @@ export function parseStart(payload: Buffer): StartTask | Rejection {
     name,
     wasm: hasFile ? Buffer.from(file, 'base64') : undefined,
     imageUrl: hasFile ? undefined : (image_url as string),
-    // Inputs are u64 in upstream's schema; the firmware keeps the low 32 bits as an i32.
-    inputs: (list as number[]).map((n) => Number(BigInt.asIntN(32, BigInt(n)))),
+    inputs: values as number[],
     stackBytes: envSize(env, 'PROPLET_STACK_SIZE', 1024, STACK_BYTES),
     appHeapBytes: envSize(env, 'PROPLET_HEAP_SIZE', 0, APP_HEAP_BYTES),
   };

@@ -45,6 +45,7 @@ interface Slot {
   index: number;
   /** Bytes this task holds in the pool. */
   charged: number;
+  startedAt: number;
   thread?: TaskThread;
   watchdog?: NodeJS.Timeout;
   ended: boolean;
@@ -75,6 +76,8 @@ export class TaskRunner {
     private readonly pool: HeapPool,
     private readonly publish: (result: TaskResult) => void,
     private readonly timeoutMs: number,
+    /** After a task that took a slot has published its result: its run time (task_metrics). */
+    private readonly ended?: (id: string, runMs: number) => void,
   ) {}
 
   reject(rejection: Rejection): void {
@@ -89,7 +92,7 @@ export class TaskRunner {
     if (this.slots.some((s) => s?.id === task.id)) return this.reject(invalidTask(task.id, `id ${task.id} is running`));
     const index = this.slots.findIndex((s) => s === undefined);
     if (index < 0) return this.reject(invalidTask(task.id, 'no free task slot'));
-    const slot: Slot = { id: task.id, index, charged: 0, ended: false };
+    const slot: Slot = { id: task.id, index, charged: 0, startedAt: Date.now(), ended: false };
     this.slots[index] = slot;
     this.counters.running++;
     this.console.log('inf', 'wasm', `Task started id=${task.id} slot=${index}`);
@@ -217,6 +220,7 @@ export class TaskRunner {
       this.console.log('inf', 'wasm', `Task finished id=${slot.id} results=${outcome.results}`);
       this.publish({ task_id: slot.id, results: outcome.results });
     }
+    this.ended?.(slot.id, Date.now() - slot.startedAt);
     logHeap(this.console, this.pool);
   }
 }

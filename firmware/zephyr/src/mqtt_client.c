@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "core/messages.h"
 #include "core/outbox.h"
+#include "core/task_codec.h"
 #include "core/topics.h"
 #include "wasm_handler.h"
 
@@ -48,6 +49,7 @@ static char topic_create[TOPIC_BYTES];
 static char topic_results[TOPIC_BYTES];
 static char topic_metrics[TOPIC_BYTES];
 static char topic_fetch[TOPIC_BYTES];
+static char topic_task_metrics[TOPIC_BYTES];
 static char topic_subscribed[ARRAY_SIZE(topic_subscriptions)][TOPIC_BYTES];
 
 /* A received publish is read whole into here before it is parsed. */
@@ -144,6 +146,15 @@ static void on_publish(struct mqtt_client *c, const struct mqtt_publish_param *p
 		struct mqtt_puback_param ack = {.message_id = p->message_id};
 
 		mqtt_publish_qos1_ack(c, &ack);
+	}
+
+	task_address other;
+
+	if ((kind == TOPIC_START || kind == TOPIC_STOP) && !oversize &&
+	    task_for_other_proplet(payload_buf, len, cfg->proplet_id, &other)) {
+		/* The manager publishes every start and stop to the whole channel. */
+		LOG_INF(EVT_TASK_IGNORED, other.task_id, other.proplet_id);
+		return;
 	}
 
 	switch (kind) {
@@ -289,7 +300,14 @@ static int subscribe_all(void)
 
 static const char *topic_for(uint8_t kind)
 {
-	return kind == OUT_FETCH ? topic_fetch : topic_results;
+	switch (kind) {
+	case OUT_FETCH:
+		return topic_fetch;
+	case OUT_TASK_METRICS:
+		return topic_task_metrics;
+	default:
+		return topic_results;
+	}
 }
 
 static int flush_outbox(void)
@@ -307,6 +325,16 @@ static int flush_outbox(void)
 		outbox_mark_sent(e, id);
 	}
 	return 0;
+}
+
+void mqtt_client_task_ended(const char *task_id, uint32_t run_ms)
+{
+	char payload[OUTBOX_PAYLOAD_BYTES];
+	task_metrics_info t = {run_ms};
+
+	if (msg_task_metrics(payload, sizeof(payload), task_id, cfg->proplet_id, NULL, &t)) {
+		mqtt_client_enqueue(OUT_TASK_METRICS, payload, strlen(payload));
+	}
 }
 
 static int publish_discovery(void)
@@ -328,11 +356,12 @@ static int publish_alive(void)
 
 static int publish_metrics(void)
 {
-	char payload[320];
+	char payload[400];
 	metrics_info m;
 
 	wasm_handler_metrics(&m);
-	msg_metrics(payload, sizeof(payload), cfg->proplet_id, &m);
+	/* No wall clock on the board (no SNTP): the manager stamps the arrival time. */
+	msg_metrics(payload, sizeof(payload), cfg->proplet_id, NULL, &m);
 	return publish_text(topic_metrics, payload);
 }
 
@@ -470,6 +499,8 @@ void mqtt_client_run(const proplet_settings *settings, const char *ip, const uin
 	topic_build(topic_create, TOPIC_BYTES, cfg->tenant_id, cfg->channel_id, SUFFIX_CREATE);
 	topic_build(topic_results, TOPIC_BYTES, cfg->tenant_id, cfg->channel_id, SUFFIX_RESULTS);
 	topic_build(topic_metrics, TOPIC_BYTES, cfg->tenant_id, cfg->channel_id, SUFFIX_METRICS);
+	topic_build(topic_task_metrics, TOPIC_BYTES, cfg->tenant_id, cfg->channel_id,
+		    SUFFIX_TASK_METRICS);
 	topic_build(topic_fetch, TOPIC_BYTES, cfg->tenant_id, cfg->channel_id,
 		    SUFFIX_REGISTRY_OUT);
 	for (size_t i = 0; i < ARRAY_SIZE(topic_subscriptions); i++) {

@@ -15,6 +15,7 @@
 enum outgoing_topic {
 	OUT_RESULTS,
 	OUT_FETCH,
+	OUT_TASK_METRICS,
 };
 
 /* Runs the client for ever: connects, serves the manager, reconnects after every loss. */
@@ -25,5 +26,8 @@ void mqtt_client_run(const proplet_settings *settings, const char *ip, const uin
  * after a reconnect until acknowledged.
  */
 void mqtt_client_enqueue(enum outgoing_topic topic, const char *payload, size_t len);
+
+/* Queues the task's control/proplet/task_metrics message (CONTRACT.md §3) when it ends. */
+void mqtt_client_task_ended(const char *task_id, uint32_t run_ms);
 
 #endif

@@ -521,6 +521,7 @@ void wasm_handler_poll(void)
 			LOG_INF(EVT_TASK_FINISHED, rt->id, rt->results);
 			publish_result(rt->id, rt->results, NULL);
 		}
+		mqtt_client_task_ended(rt->id, k_uptime_get_32() - table.slot[slot].started_ms);
 		task_table_release(&table, slot, !rt->failed);
 		log_heap();
 	}

@@ -30,6 +30,8 @@ int main(void)
 		  LINE(b, EVT_MQTT_DISCONNECTED, "connect refused rc=5"));
 	CHECK_STR("Reconnect attempt=3 delay=2150ms", LINE(b, EVT_MQTT_RECONNECT, 3u, 2150u));
 	CHECK_STR("Ignoring message topic=x/y", LINE(b, EVT_MQTT_UNKNOWN_TOPIC, "x/y"));
+	CHECK_STR("Task for another proplet id=t1 proplet_id=p2",
+		  LINE(b, EVT_TASK_IGNORED, "t1", "p2"));
 	CHECK_STR("Task received id=t1 name=add wasm_bytes=42 inputs=2",
 		  LINE(b, EVT_TASK_RECEIVED, "t1", "add", 42u, 2u));
 	CHECK_STR("Task rejected id=- reason=invalid JSON",

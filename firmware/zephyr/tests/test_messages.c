@@ -42,10 +42,24 @@ int main(void)
 
 	metrics_info m = {1000, 39960, 30000, HEAP_POOL_BYTES, 1, 7, 2};
 
-	CHECK(msg_metrics(buf, sizeof(buf), "p1", &m));
-	CHECK_STR("{\"proplet_id\":\"p1\",\"namespace\":\"embedded\","
-		  "\"heap\":{\"used\":1000,\"free\":39960,\"high\":30000,\"total\":40960},"
+	/* The shape the real manager stores; the board's pool maps onto memory_metrics. */
+	CHECK(msg_metrics(buf, sizeof(buf), "p1", NULL, &m));
+	CHECK_STR("{\"proplet_id\":\"p1\",\"namespace\":\"embedded\",\"cpu_metrics\":{},"
+		  "\"memory_metrics\":{\"rss_bytes\":1000,\"heap_alloc_bytes\":1000,"
+		  "\"heap_sys_bytes\":40960,\"heap_inuse_bytes\":1000,\"heap_free_bytes\":39960,"
+		  "\"heap_high_bytes\":30000},"
 		  "\"tasks\":{\"running\":1,\"finished\":7,\"failed\":2}}",
+		  buf);
+	CHECK(msg_metrics(buf, sizeof(buf), "p1", "2026-12-01T19:30:00Z", &m));
+	CHECK(strstr(buf, ",\"timestamp\":\"2026-12-01T19:30:00Z\",\"cpu_metrics\"") != NULL);
+	/* Too small a buffer is refused rather than cut. */
+	CHECK(!msg_metrics(buf, 64, "p1", NULL, &m));
+
+	task_metrics_info t = {2500};
+
+	CHECK(msg_task_metrics(buf, sizeof(buf), "t1", "p1", NULL, &t));
+	CHECK_STR("{\"task_id\":\"t1\",\"proplet_id\":\"p1\","
+		  "\"metrics\":{\"uptime_seconds\":2,\"thread_count\":1}}",
 		  buf);
 
 	CHECK(msg_fetch(buf, sizeof(buf), "docker.io/x:1"));

@@ -94,8 +94,8 @@ static void test_rejections(void)
 		       "invalid task: missing file or image_url", "t");
 	/* Order: inputs are checked before the module's base64. */
 	check_rejected("{\"id\":\"t\",\"name\":\"n\",\"file\":\"!!\",\"inputs\":[\"x\"]}",
-		       "invalid task: inputs must be integers",
-		       "invalid task: inputs must be integers", "t");
+		       "invalid task: input 0 is not a 32-bit integer",
+		       "invalid task: input 0 is not a 32-bit integer", "t");
 	check_rejected("{\"id\":\"t\",\"name\":\"n\",\"file\":\"not base64!\"}",
 		       "invalid task: bad base64 in file", "invalid task: bad base64 in file", "t");
 	check_rejected("{\"id\":\"t\",\"name\":\"n\",\"file\":\"AGFzbQEAAAA=\","
@@ -103,11 +103,96 @@ static void test_rejections(void)
 		       "invalid task: more than 16 inputs", "invalid task: more than 16 inputs",
 		       "t");
 	check_rejected("{\"id\":\"t\",\"name\":\"n\",\"file\":\"AGFzbQEAAAA=\",\"inputs\":[1,2.5]}",
-		       "invalid task: inputs must be integers",
-		       "invalid task: inputs must be integers", "t");
+		       "invalid task: input 1 is not a 32-bit integer",
+		       "invalid task: input 1 is not a 32-bit integer", "t");
 	check_rejected("{\"id\":\"t\",\"name\":\"n\",\"file\":\"AGFzbQEAAAA=\",\"inputs\":\"1\"}",
-		       "invalid task: inputs must be integers",
-		       "invalid task: inputs must be integers", "t");
+		       "invalid task: inputs must be a list", "invalid task: inputs must be a list",
+		       "t");
+	/* Inputs, as strings or numbers, that are not decimal 32-bit integers. */
+	static const char *const bad_inputs[] = {
+		"\"\"",	  "\" 1\"",	  "\"1 \"",	  "\"+1\"",	"\"0x10\"",
+		"\"1.0\"",	  "\"1e3\"",	  "\"-\"",	  "\"--1\"",	"\"4294967296\"",
+		"\"-2147483649\"", "4294967296", "-2147483649", "1e3",	"true",
+		"null",	  "[1]",	  "{}",		  "\"99999999999\"",
+	};
+	for (size_t i = 0; i < sizeof(bad_inputs) / sizeof(bad_inputs[0]); i++) {
+		char payload[160];
+
+		snprintf(payload, sizeof(payload),
+			 "{\"id\":\"t\",\"name\":\"n\",\"file\":\"AGFzbQEAAAA=\",\"inputs\":[7,%s]}",
+			 bad_inputs[i]);
+		check_rejected(payload, "invalid task: input 1 is not a 32-bit integer",
+			       "invalid task: input 1 is not a 32-bit integer", "t");
+	}
+}
+
+/* The start message exactly as the real manager (v0.5.0, `startPayload`) marshals it. */
+static void test_manager_start(void)
+{
+	task_start t;
+	task_rejection r;
+
+	CHECK(start("{\"id\":\"6f1c2a9e-4b7d-4e0a-9c1f-2d3e4f5a6b7c\",\"name\":\"add\",\"state\":0,"
+		    "\"file\":\"AGFzbQEAAAA=\",\"inputs\":[\"2\",\"3\"],\"cli_args\":null,"
+		    "\"broadcast\":false,\"daemon\":false,\"encrypted\":false,"
+		    "\"proplet_id\":\"p1\"}",
+		    &t, &r));
+	CHECK_STR("6f1c2a9e-4b7d-4e0a-9c1f-2d3e4f5a6b7c", t.id);
+	CHECK_INT(2, t.n_inputs);
+	CHECK_INT(2, t.inputs[0]);
+	CHECK_INT(3, t.inputs[1]);
+
+	/* Every field it can send, known or not, with signed and unsigned 32-bit strings. */
+	CHECK(start("{\"id\":\"t\",\"name\":\"n\",\"state\":1,\"image_url\":\"\",\"file\":\"AGFzbQEAAAA=\","
+		    "\"inputs\":[\"-7\",\"3\",\"4294967295\",\"-2147483648\",\"2147483647\",\"007\",5],"
+		    "\"cli_args\":[\"--x\"],\"broadcast\":true,\"daemon\":true,"
+		    "\"env\":{\"K\":\"v\"},\"encrypted\":false,\"kbs_resource_path\":\"a/b\","
+		    "\"monitoring_profile\":{\"enabled\":true,\"interval\":10},"
+		    "\"hal_storage_path\":\"/data\",\"parent_results\":{\"t0\":[1,2]},"
+		    "\"some_future_field\":[{}]}",
+		    &t, &r));
+	CHECK_INT(7, t.n_inputs);
+	CHECK_INT(-7, t.inputs[0]);
+	CHECK_INT(3, t.inputs[1]);
+	CHECK_INT(-1, t.inputs[2]);
+	CHECK_INT(INT32_MIN, t.inputs[3]);
+	CHECK_INT(INT32_MAX, t.inputs[4]);
+	CHECK_INT(7, t.inputs[5]);
+	CHECK_INT(5, t.inputs[6]);
+}
+
+static void test_addressing(void)
+{
+	task_address a;
+	const char *mine = "{\"id\":\"t1\",\"name\":\"n\",\"proplet_id\":\"p1\"}";
+	const char *other = "{\"id\":\"t1\",\"broadcast\":false,\"proplet_id\":\"p2\"}";
+	const char *broadcast = "{\"id\":\"t1\",\"broadcast\":true}";
+	const char *empty = "{\"id\":\"t1\",\"proplet_id\":\"\"}";
+	const char *no_id = "{\"proplet_id\":\"p2\"}";
+
+	CHECK(!task_for_other_proplet(mine, strlen(mine), "p1", &a));
+	CHECK(task_for_other_proplet(other, strlen(other), "p1", &a));
+	CHECK_STR("t1", a.task_id);
+	CHECK_STR("p2", a.proplet_id);
+	CHECK(!task_for_other_proplet(broadcast, strlen(broadcast), "p1", &a));
+	CHECK(!task_for_other_proplet(empty, strlen(empty), "p1", &a));
+	CHECK(task_for_other_proplet(no_id, strlen(no_id), "p1", &a));
+	CHECK_STR("-", a.task_id);
+	/* A prefix of our id is another proplet; so is one longer than any id, cut for the log. */
+	const char *prefix = "{\"id\":\"t\",\"proplet_id\":\"p\"}";
+
+	CHECK(task_for_other_proplet(prefix, strlen(prefix), "p1", &a));
+	char longer[200];
+
+	snprintf(longer, sizeof(longer), "{\"id\":\"t\",\"proplet_id\":\"%0100d\"}", 1);
+	CHECK(task_for_other_proplet(longer, strlen(longer), "p1", &a));
+	CHECK_INT(MAX_ID_BYTES, strlen(a.proplet_id));
+	/* Not for the addressing check to judge: the decoders reject these. */
+	CHECK(!task_for_other_proplet("{x", 2, "p1", &a));
+	CHECK(!task_for_other_proplet("[1]", 3, "p1", &a));
+	const char *numeric = "{\"id\":\"t\",\"proplet_id\":7}";
+
+	CHECK(!task_for_other_proplet(numeric, strlen(numeric), "p1", &a));
 }
 
 static void test_oversize(void)
@@ -134,9 +219,12 @@ static void test_stop_and_registry(void)
 	char id[MAX_ID_BYTES + 1];
 	task_rejection r;
 	const char *stop = "{\"id\":\"t9\",\"name\":\"x\",\"state\":\"stop\"}";
+	const char *manager_stop = "{\"broadcast\":false,\"id\":\"t8\",\"proplet_id\":\"p1\"}";
 
 	CHECK(task_decode_stop(stop, strlen(stop), id, &r));
 	CHECK_STR("t9", id);
+	CHECK(task_decode_stop(manager_stop, strlen(manager_stop), id, &r));
+	CHECK_STR("t8", id);
 	CHECK(!task_decode_stop("{}", 2, id, &r));
 	CHECK_STR("missing id", r.reason);
 	CHECK(!task_decode_stop("{x", 2, id, &r));
@@ -158,6 +246,8 @@ int main(void)
 {
 	test_valid_start();
 	test_rejections();
+	test_manager_start();
+	test_addressing();
 	test_oversize();
 	test_stop_and_registry();
 	CHECK_DONE();

@@ -30,6 +30,7 @@
 #define EVT_MQTT_DISCONNECTED "MQTT disconnected reason=%s"
 #define EVT_MQTT_RECONNECT "Reconnect attempt=%u delay=%ums"
 #define EVT_MQTT_UNKNOWN_TOPIC "Ignoring message topic=%s"
+#define EVT_TASK_IGNORED "Task for another proplet id=%s proplet_id=%s"
 
 /* module wasm */
 #define EVT_WASM_READY "WAMR runtime ready pool=%u slots=%u"

@@ -96,7 +96,17 @@ static void jw_field_uint(json_writer *w, const char *key, uint32_t v, bool last
 	jw_raw(w, last ? "}" : ",");
 }
 
-bool msg_metrics(char *out, size_t cap, const char *proplet_id, const metrics_info *m)
+static void jw_timestamp(json_writer *w, const char *timestamp)
+{
+	if (timestamp != NULL) {
+		jw_raw(w, ",");
+		jw_key(w, "timestamp");
+		jw_str(w, timestamp);
+	}
+}
+
+bool msg_metrics(char *out, size_t cap, const char *proplet_id, const char *timestamp,
+		 const metrics_info *m)
 {
 	json_writer w;
 
@@ -104,15 +114,42 @@ bool msg_metrics(char *out, size_t cap, const char *proplet_id, const metrics_in
 	jw_raw(&w, "{");
 	jw_key(&w, "proplet_id");
 	jw_str(&w, proplet_id);
-	jw_raw(&w, ",\"namespace\":\"embedded\",\"heap\":{");
-	jw_field_uint(&w, "used", m->used, false);
-	jw_field_uint(&w, "free", m->free, false);
-	jw_field_uint(&w, "high", m->high, false);
-	jw_field_uint(&w, "total", m->total, true);
+	jw_raw(&w, ",\"namespace\":\"embedded\"");
+	jw_timestamp(&w, timestamp);
+	/* No CPU accounting on the board: an empty object, which the manager stores as zeros. */
+	jw_raw(&w, ",\"cpu_metrics\":{},\"memory_metrics\":{");
+	/* The pool is all the memory a task can have: resident, allocated and in use alike. */
+	jw_field_uint(&w, "rss_bytes", m->used, false);
+	jw_field_uint(&w, "heap_alloc_bytes", m->used, false);
+	jw_field_uint(&w, "heap_sys_bytes", m->total, false);
+	jw_field_uint(&w, "heap_inuse_bytes", m->used, false);
+	jw_field_uint(&w, "heap_free_bytes", m->free, false);
+	jw_field_uint(&w, "heap_high_bytes", m->high, true);
 	jw_raw(&w, ",\"tasks\":{");
 	jw_field_uint(&w, "running", m->running, false);
 	jw_field_uint(&w, "finished", m->finished, false);
 	jw_field_uint(&w, "failed", m->failed, true);
+	jw_raw(&w, "}");
+	return jw_finish(&w);
+}
+
+bool msg_task_metrics(char *out, size_t cap, const char *task_id, const char *proplet_id,
+		      const char *timestamp, const task_metrics_info *t)
+{
+	json_writer w;
+
+	jw_init(&w, out, cap);
+	jw_raw(&w, "{");
+	jw_key(&w, "task_id");
+	jw_str(&w, task_id);
+	jw_raw(&w, ",");
+	jw_key(&w, "proplet_id");
+	jw_str(&w, proplet_id);
+	jw_timestamp(&w, timestamp);
+	jw_raw(&w, ",\"metrics\":{");
+	/* The manager reads whole seconds; a task runs in one thread of its own. */
+	jw_field_uint(&w, "uptime_seconds", t->run_ms / 1000u, false);
+	jw_field_uint(&w, "thread_count", 1, true);
 	jw_raw(&w, "}");
 	return jw_finish(&w);
 }

@@ -30,7 +30,27 @@ bool msg_alive(char *out, size_t cap, const char *proplet_id, bool alive);
 
 bool msg_discovery(char *out, size_t cap, const discovery_info *info);
 
-bool msg_metrics(char *out, size_t cap, const char *proplet_id, const metrics_info *m);
+/*
+ * control/proplet/metrics in the shape the real manager stores (`handlePropletMetrics`):
+ * {proplet_id, namespace, timestamp?, cpu_metrics{}, memory_metrics{rss_bytes,
+ * heap_alloc_bytes, heap_sys_bytes, heap_inuse_bytes, heap_free_bytes, heap_high_bytes},
+ * tasks{running, finished, failed}}. The heap is WAMR's pool. `timestamp` (RFC 3339) is left
+ * out when NULL: without a wall clock the manager stamps the arrival time instead.
+ */
+bool msg_metrics(char *out, size_t cap, const char *proplet_id, const char *timestamp,
+		 const metrics_info *m);
+
+/* What the proplet knows about one task when it ends. */
+typedef struct {
+	uint32_t run_ms;
+} task_metrics_info;
+
+/*
+ * control/proplet/task_metrics as the manager reads it (`handleTaskMetrics`):
+ * {task_id, proplet_id, timestamp?, metrics{uptime_seconds, thread_count}}.
+ */
+bool msg_task_metrics(char *out, size_t cap, const char *task_id, const char *proplet_id,
+		      const char *timestamp, const task_metrics_info *t);
 
 /* {"app_name":"<image_url>"}: asks the registry for a module. */
 bool msg_fetch(char *out, size_t cap, const char *image_url);

@@ -96,6 +96,57 @@ static void read_size_override(const json_doc *doc, const json_val *env, const c
 	}
 }
 
+/*
+ * One input: a JSON number or a JSON string holding a decimal integer (the real manager
+ * sends strings, `task.FlexStrings`), signed or unsigned 32-bit, kept as a two's-complement
+ * i32. Fractions, exponents, signs other than a leading '-', spaces and values outside
+ * [-2^31, 2^32 - 1] are refused rather than guessed at.
+ */
+static bool read_input(const json_doc *doc, const json_val *v, int32_t *out)
+{
+	char text[16];
+	size_t n;
+
+	if (v->kind == JSON_STRING) {
+		long len = json_string(doc, v, text, sizeof(text));
+
+		if (len <= 0) {
+			return false;
+		}
+		n = (size_t)len;
+	} else if (v->kind == JSON_NUMBER) {
+		n = v->end - v->start;
+		if (n >= sizeof(text)) {
+			return false;
+		}
+		memcpy(text, doc->text + v->start, n);
+		text[n] = '\0';
+	} else {
+		return false;
+	}
+
+	bool negative = text[0] == '-';
+	size_t i = negative ? 1 : 0;
+	uint64_t magnitude = 0;
+
+	if (i == n || n - i > 10) {
+		return false;
+	}
+	for (; i < n; i++) {
+		if (text[i] < '0' || text[i] > '9') {
+			return false;
+		}
+		magnitude = magnitude * 10u + (uint64_t)(text[i] - '0');
+	}
+	if (negative ? magnitude > 2147483648u : magnitude > 4294967295u) {
+		return false;
+	}
+	uint32_t bits = (uint32_t)magnitude;
+
+	*out = (int32_t)(negative ? 0u - bits : bits);
+	return true;
+}
+
 bool task_decode_start(const char *payload, size_t len, uint8_t *wasm, size_t wasm_cap,
 		       task_start *out, task_rejection *rej)
 {
@@ -128,21 +179,26 @@ bool task_decode_start(const char *payload, size_t len, uint8_t *wasm, size_t wa
 		size_t cursor = 0;
 		json_val elem;
 		size_t count = 0;
-		bool integers = inputs.kind == JSON_ARRAY;
 
-		while (integers && json_array_next(&doc, &inputs, &cursor, &elem)) {
+		if (inputs.kind != JSON_ARRAY) {
+			reject(rej, "invalid task: inputs must be a list", true);
+			return false;
+		}
+		while (json_array_next(&doc, &inputs, &cursor, &elem)) {
 			int32_t x;
 
-			if (!json_int32_mod(&doc, &elem, &x)) {
-				integers = false;
-			} else if (count < MAX_INPUTS) {
+			if (!read_input(&doc, &elem, &x)) {
+				char reason[REJECT_REASON_BYTES];
+
+				snprintf(reason, sizeof(reason),
+					 "invalid task: input %zu is not a 32-bit integer", count);
+				reject(rej, reason, true);
+				return false;
+			}
+			if (count < MAX_INPUTS) {
 				out->inputs[count] = x;
 			}
 			count++;
-		}
-		if (!integers) {
-			reject(rej, "invalid task: inputs must be integers", true);
-			return false;
 		}
 		if (count > MAX_INPUTS) {
 			reject(rej, "invalid task: more than 16 inputs", true);
@@ -175,6 +231,47 @@ bool task_decode_start(const char *payload, size_t len, uint8_t *wasm, size_t wa
 				   MAX_STACK_OVERRIDE_BYTES, &out->stack_bytes);
 		read_size_override(&doc, &v, "PROPLET_HEAP_SIZE", 0, MAX_HEAP_OVERRIDE_BYTES,
 				   &out->heap_bytes);
+	}
+	return true;
+}
+
+/* A string value's text, unescaped when it fits, else its raw characters cut to fit. */
+static void copy_cut(const json_doc *doc, const json_val *v, char *out, size_t cap)
+{
+	if (json_string(doc, v, out, cap) >= 0) {
+		return;
+	}
+	size_t n = v->end - v->start - 2;
+
+	if (n > cap - 1) {
+		n = cap - 1;
+	}
+	memcpy(out, doc->text + v->start + 1, n);
+	out[n] = '\0';
+}
+
+bool task_for_other_proplet(const char *payload, size_t len, const char *self,
+			    task_address *out)
+{
+	json_doc doc = {payload, len};
+	json_val root, v;
+
+	if (len > MAX_PAYLOAD_BYTES || !json_validate(&doc, &root) || root.kind != JSON_OBJECT ||
+	    !json_member(&doc, &root, "proplet_id", &v) || v.kind != JSON_STRING ||
+	    v.end - v.start <= 2) {
+		return false;
+	}
+	/* A proplet id longer than MAX_ID_BYTES cannot be ours. */
+	char named[MAX_ID_BYTES + 1];
+
+	if (json_string(&doc, &v, named, sizeof(named)) >= 0 && strcmp(named, self) == 0) {
+		return false;
+	}
+	copy_cut(&doc, &v, out->proplet_id, sizeof(out->proplet_id));
+	if (json_member(&doc, &root, "id", &v) && v.kind == JSON_STRING) {
+		copy_cut(&doc, &v, out->task_id, sizeof(out->task_id));
+	} else {
+		snprintf(out->task_id, sizeof(out->task_id), "-");
 	}
 	return true;
 }

@@ -48,7 +48,28 @@ typedef struct {
 bool task_decode_start(const char *payload, size_t len, uint8_t *wasm, size_t wasm_cap,
 		       task_start *out, task_rejection *rej);
 
-/* Decodes a stop message: only its id matters. */
+/*
+ * Whom a start or stop message is for. The real manager names the proplet it scheduled the
+ * task on in `proplet_id` and publishes to every proplet on the channel; a broadcast names
+ * none. Upstream's proplets ignore a message addressed to another proplet, and so does ours.
+ */
+typedef struct {
+	/* The message's task id, or "-" when it has none (for the log line). */
+	char task_id[MAX_ID_BYTES + 1];
+	/* The proplet named, cut to MAX_ID_BYTES. */
+	char proplet_id[MAX_ID_BYTES + 1];
+} task_address;
+
+/*
+ * True when the payload is a JSON object whose `proplet_id` is a non-empty string other than
+ * `self`; `out` then says which task and proplet. False for everything else (no or empty
+ * `proplet_id`, not JSON, oversize): such a message goes on to the decoders below.
+ */
+bool task_for_other_proplet(const char *payload, size_t len, const char *self,
+			    task_address *out);
+
+/* Decodes a stop message: only its id matters (the manager's `{id, broadcast, proplet_id}`
+ * and upstream firmware's `{id, name, state}` both qualify). */
 bool task_decode_stop(const char *payload, size_t len, char id[MAX_ID_BYTES + 1],
 		      task_rejection *rej);
 

@@ -15,6 +15,7 @@
 #define SUFFIX_ALIVE "control/proplet/alive"
 #define SUFFIX_RESULTS "control/proplet/results"
 #define SUFFIX_METRICS "control/proplet/metrics"
+#define SUFFIX_TASK_METRICS "control/proplet/task_metrics"
 
 typedef enum {
 	TOPIC_START,
