@@ -193,7 +193,9 @@ async function session(target: FlashTarget, regions: Region[], options: Required
     await enterBootloader(loader, target, started, log);
     entering = false;
     const mac = await loader.chip.readMac(loader);
-    const unchanged = options.force ? undefined : await unchangedInRom(loader, regions, options.progress);
+    // A board left in the stub by an earlier session answers SYNC as the stub: no ROM to ask.
+    const inRom = !(loader as unknown as { syncStubDetected: boolean }).syncStubDetected;
+    const unchanged = options.force || !inRom ? undefined : await unchangedInRom(loader, regions, options.progress);
     if (unchanged) return { regions: unchanged, mac };
     await loader.runStub();
     if (flashBaud !== baud) {
