@@ -41,10 +41,11 @@ test('flash: hil flash --port vs esptool write-flash, 1 MiB at 921600 baud, same
       hilMs.push(await timed(process.execPath, ['harness/cli/hil.mjs', 'flash', '--port', board.url, '--force', IMAGE]));
     }
     expect(hilMs).toHaveLength(RUNS);
+    console.log(`hil flash --port: ${hilMs.map(Math.round).join(', ')} ms; esptool write-flash: ${esptoolMs.map(Math.round).join(', ')} ms`);
     const esptoolMedian = [...esptoolMs].sort((a, b) => a - b)[Math.floor(RUNS / 2)]!;
     recordFigures([
       figure({
-        id: 'flash.vsEsptool',
+        id: 'flash.vs-esptool',
         group: 'Flash',
         name: 'hil flash --port 1 MiB vs esptool write-flash',
         unit: 'ms',
