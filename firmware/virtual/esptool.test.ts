@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { requireInstalledPeer } from '../../harness/testing/peers.ts';
+import { requireInstalledPeer } from './testing/peers.ts';
 import { startBoard, type BoardProcess } from './testing/boardProcess.ts';
 
 // One board for the file, commands in order; each esptool run connects afresh (5-10 s here).
