@@ -39,6 +39,8 @@ export interface ChipOptions {
   selectApp: (descriptor: AppDescriptor) => AppFactory;
   /** BOOT held down (GPIO0 low) whatever DTR does: every reset enters download mode. */
   strapDownload: boolean;
+  /** Wire timing on (`--pace`): flash erases and MD5 sums take the time they take on a chip. */
+  pace: boolean;
   /** Diagnostics for the process's stderr; never on the UART. */
   log: (message: string) => void;
   /** The WiFi link: outgoing TCP, silenced on every reset and power loss. */
@@ -104,6 +106,12 @@ export class VirtualChip {
   private release?: NodeJS.Timeout;
   /** GPIO0 was low at some moment since EN was released. */
   private strappedLow = false;
+  /**
+   * The boot mode sampled from the strapping pins at the last chip reset (power-on, EN, RTC
+   * watchdog). A software reset (the ROM's or the stub's reboot, `kernel reboot`) does not
+   * sample them again: it boots the way the last chip reset chose.
+   */
+  private latchedDownload = false;
 
   constructor(private readonly opts: ChipOptions) {}
 
@@ -147,11 +155,17 @@ export class VirtualChip {
     this.run?.receive(data);
   }
 
-  /** A reset the chip does to itself (software reset, the ROM's reboot after flashing). */
-  reset(cause: ResetCause): void {
+  /**
+   * A reset the chip does to itself: a software reset keeps the latched boot mode; the RTC
+   * watchdog's RTC reset samples the straps again; `runUserCode` is the loader jumping to the
+   * flash boot whatever the straps said.
+   */
+  reset(cause: ResetCause, how: 'software' | 'runUserCode' = 'software'): void {
     // Deferred: the caller is the firmware (or the ROM loader) that is being reset.
     setImmediate(() => {
-      if (this.pins.en && !this.release) this.boot(cause);
+      if (!this.pins.en || this.release) return;
+      if (cause === 'RTCWDT_RTC_RST') this.boot(cause, !this.pins.gpio0);
+      else this.boot(cause, undefined, how === 'runUserCode' ? false : this.latchedDownload);
     });
   }
 
@@ -162,11 +176,13 @@ export class VirtualChip {
     this.opts.purgeUart();
   }
 
-  private boot(cause: ResetCause, gpio0Low = !this.pins.gpio0): void {
+  /** A chip reset samples GPIO0 (`gpio0Low`); a software reset passes the mode it keeps. */
+  private boot(cause: ResetCause, gpio0Low = !this.pins.gpio0, kept?: boolean): void {
     this.endRun();
     const run = new Run(this.opts.uartWrite);
     this.run = run;
-    const download = this.opts.strapDownload || gpio0Low;
+    const download = kept ?? (this.opts.strapDownload || gpio0Low);
+    if (kept === undefined) this.latchedDownload = download;
     this.opts.log(`boot rst=${cause} ${download ? 'download' : 'flash'}`);
     // The ROM always starts at 115200 baud; the host may have to follow (esptool does).
     this.opts.setBaud(115200);
@@ -184,9 +200,12 @@ export class VirtualChip {
       setBaud: (baud: number) => {
         if (run.active) this.opts.setBaud(baud);
       },
-      reset: () => {
-        // The ROM's reboot after FLASH_END/RUN_USER_CODE is a software system reset.
-        if (run.active) this.reset('RTC_SW_SYS_RST');
+      pace: this.opts.pace,
+      reset: (kind) => {
+        if (!run.active) return;
+        if (kind === 'rtcWatchdog') this.reset('RTCWDT_RTC_RST');
+        // The loaders' reboot is a software system reset; "run user code" enters the flash boot.
+        else this.reset('RTC_SW_SYS_RST', kind);
       },
     });
     run.onReceive((data) => loader.feed(data));

@@ -90,6 +90,7 @@ const chip = new VirtualChip({
   selectApp,
   network,
   strapDownload: values.strap === 'download',
+  pace: values.pace,
   log,
 });
 

@@ -103,3 +103,27 @@ test('a new client takes the port over; the old one is closed and its leaving do
     server.close();
   }
 });
+
+test('modem and line state are notified as ser2net does: on the COM-PORT-OPTION and on each mask', async () => {
+  const server = new UartServer(() => undefined, pins());
+  const port = await server.listen(0);
+  const socket = net.connect(port, '127.0.0.1');
+  let fromServer = Buffer.alloc(0);
+  socket.on('data', (d: Buffer) => (fromServer = Buffer.concat([fromServer, d])));
+  await new Promise((r) => socket.once('connect', r));
+  const count = (bytes: number[]) => fromServer.toString('latin1').split(Buffer.from(bytes).toString('latin1')).length - 1;
+  const modemState = [IAC, 250, 44, 107, 0, IAC, 240];
+  try {
+    expect(count(modemState), 'nothing before the client agrees to RFC 2217').toBe(0);
+    socket.write(Buffer.from([IAC, 251, 44])); // WILL COM-PORT-OPTION
+    await until(() => count(modemState) === 1, 'NOTIFY-MODEMSTATE after WILL COM-PORT-OPTION');
+    socket.write(Buffer.from([IAC, 250, 44, 11, IAC, IAC, IAC, 240])); // SET-MODEMSTATE-MASK 0xff
+    await until(() => count(modemState) === 2, 'NOTIFY-MODEMSTATE answering SET-MODEMSTATE-MASK');
+    socket.write(Buffer.from([IAC, 250, 44, 10, 0, IAC, 240])); // SET-LINESTATE-MASK 0
+    await until(() => count([IAC, 250, 44, 106, 0, IAC, 240]) === 1, 'NOTIFY-LINESTATE answering SET-LINESTATE-MASK');
+    expect(count([IAC, 250, 44, 111]), 'no SET-MODEMSTATE-MASK echo (ser2net sends none)').toBe(0);
+  } finally {
+    socket.destroy();
+    server.close();
+  }
+});

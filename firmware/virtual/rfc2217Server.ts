@@ -27,6 +27,7 @@ const SET_DATASIZE = 2;
 const SET_PARITY = 3;
 const SET_STOPSIZE = 4;
 const SET_CONTROL = 5;
+const NOTIFY_LINESTATE = 6;
 const NOTIFY_MODEMSTATE = 7;
 const SET_LINESTATE_MASK = 10;
 const SET_MODEMSTATE_MASK = 11;
@@ -61,6 +62,11 @@ class TelnetSession {
   private readonly us = new Map<number, OptionState>();
   private readonly him = new Map<number, OptionState>();
   private readonly settings = { datasize: 8, parity: 1, stopsize: 1, flow: 1, breakOn: false };
+  /**
+   * The DevKitC's bridge has CTS, DSR, DCD and RI unconnected (inactive), and the model has no
+   * line errors: both states are 0. The masks only matter for what a notification may carry.
+   */
+  private readonly lines = { modemState: 0, lineState: 0, modemMask: 0xff, lineMask: 0 };
 
   constructor(
     private readonly socket: net.Socket,
@@ -103,6 +109,9 @@ class TelnetSession {
       if (SUPPORTED.has(option)) {
         table.set(option, 'yes');
         this.send([IAC, yes, option]);
+        // ser2net greets an RFC 2217 client with the modem state at once; pyserial's client
+        // (inside esp_rfc2217_server, for one) refuses to read CTS/DSR until it has one.
+        if (option === COM_PORT_OPTION && verb === WILL) this.notifyModemState();
       } else {
         this.send([IAC, no, option]);
       }
@@ -144,13 +153,18 @@ class TelnetSession {
       case SET_CONTROL:
         this.reply(code, Buffer.from([this.control(value[0] ?? 0)]));
         break;
-      case NOTIFY_MODEMSTATE:
-        this.reply(code, Buffer.from([0]));
-        break;
       case SET_LINESTATE_MASK:
-      case SET_MODEMSTATE_MASK:
-        this.reply(code, value.subarray(0, 1));
+        // As ser2net answers: with a NOTIFY-LINESTATE of the state under the new mask.
+        this.lines.lineMask = value[0] ?? 0;
+        this.reply(NOTIFY_LINESTATE, Buffer.from([this.lines.lineState & this.lines.lineMask]));
         break;
+      case SET_MODEMSTATE_MASK:
+        this.lines.modemMask = value[0] ?? 0;
+        this.notifyModemState();
+        break;
+      case NOTIFY_MODEMSTATE:
+      case NOTIFY_LINESTATE:
+        break; // server-to-client notifications; ser2net ignores a client sending them
       case PURGE_DATA:
         this.pins.purge(value[0] ?? 3);
         this.reply(code, value.subarray(0, 1));
@@ -192,6 +206,10 @@ class TelnetSession {
       default:
         return value; // inbound flow control and DCD/DSR settings: accepted, not modelled
     }
+  }
+
+  private notifyModemState(): void {
+    this.reply(NOTIFY_MODEMSTATE, Buffer.from([this.lines.modemState & this.lines.modemMask]));
   }
 
   private reply(code: number, value: Buffer): void {

@@ -7,10 +7,13 @@ import type { GoodImage } from './image.ts';
 /**
  * The reset causes this board can report in `rst:` (CONTRACT.md §6). It models a board on a
  * USB-UART bridge, so there is no USB_UART_CHIP_RESET; nothing here hangs, so no TG0WDT.
+ * RTCWDT_RTC_RST is the RTC watchdog's "RTC reset" stage, which esptool's
+ * `--after watchdog-reset` arms (docs/esptool-conformance.md).
  */
 export const RESET_CAUSES = {
   POWERON: 0x1,
   RTC_SW_SYS_RST: 0x3,
+  RTCWDT_RTC_RST: 0x10,
 } as const;
 
 export type ResetCause = keyof typeof RESET_CAUSES;

@@ -57,7 +57,7 @@ export async function openBoard(plan: BenchPlan, config: BoardConfig, opts: Open
     if (config.port === 'virtual') {
       virtual = await VirtualBoard.start({ stateDir: virtualStateDir(plan.configPath, config.name) }, log);
     }
-    transport = await openTransport(virtual?.url ?? config.port, { baud: config.baud, log });
+    transport = await openTransport(virtual?.url ?? config.port, { baud: config.baud, log, rfc2217Server: config.rfc2217Server });
     const console = new Console(transport, { name: config.name, transcriptPath: join(opts.reportDir, `console-${config.name}.log`) });
     console.start();
     const credentials = boardCredentials(plan, config);

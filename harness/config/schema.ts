@@ -43,14 +43,19 @@ export const PowerConfigSchema = z.discriminatedUnion('driver', [
 ]);
 export type PowerConfig = z.infer<typeof PowerConfigSchema>;
 
+/** The write baud of the bench's boards, and of `hil flash --port` unless told otherwise. */
+export const DEFAULT_FLASH_BAUD = 921600;
+
 export const BoardConfigSchema = z
   .strictObject({
     name: boardName,
     chip: z.literal('esp32s3'),
     port: z.string().refine(isPort, { error: `expected ${PORT_FORMS}` }),
     baud: integer(300).default(115200),
-    flashBaud: integer(300).default(921600),
+    flashBaud: integer(300).default(DEFAULT_FLASH_BAUD),
     reset: z.enum(['classic', 'usb-jtag', 'none']).default('classic'),
+    /** For an rfc2217:// port: which server serves it (docs/esptool-conformance.md); auto detects. */
+    rfc2217Server: z.enum(['auto', 'standard', 'ser2net', 'esp_rfc2217_server']).default('auto'),
     power: PowerConfigSchema.optional(),
     /** How the suite's manager writes task inputs: `strings` as the real manager does, `numbers` for firmware that reads only numbers. */
     taskInputs: z.enum(['strings', 'numbers']).default('strings'),

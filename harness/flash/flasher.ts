@@ -4,7 +4,7 @@ import { log as rootLog, step, type Logger } from '../log.ts';
 import type { Transport } from '../transport/transport.ts';
 import { WebSerialPort, type SerialPortInfo } from '../transport/webSerial.ts';
 import { BootWatch, type Booted } from './bootWatch.ts';
-import { createLoader, md5Hex, padTo4, SyncDeadlineError } from './loader.ts';
+import { createLoader, md5Hex, padTo4, romMd5Hex, SyncDeadlineError } from './loader.ts';
 import { hex, SETTINGS_PARTITION, type Firmware } from './manifest.ts';
 import { LogProgress, type FlashProgress, type RegionOutcome } from './progress.ts';
 
@@ -161,6 +161,25 @@ async function writeRegion(loader: ESPLoader, region: Region, force: boolean, pr
   };
 }
 
+/**
+ * The ROM computes SPI_FLASH_MD5 itself: asking it first spares the stub upload (at the ROM's
+ * 115200 baud) when every region is already on the board. The ROM needs the flash attached.
+ */
+async function unchangedInRom(loader: ESPLoader, regions: Region[], progress: FlashProgress): Promise<RegionResult[] | undefined> {
+  const started = performance.now();
+  await loader.flashSpiAttach(0);
+  for (const region of regions) {
+    const image = padTo4(region.data);
+    if ((await romMd5Hex(loader, region.offset, image.length)) !== md5Hex(image)) return undefined;
+  }
+  const ms = performance.now() - started;
+  return regions.map((region) => {
+    progress.begin(region.name, region.offset, region.data.length);
+    progress.end(region.name, 'unchanged', ms);
+    return { name: region.name, offset: region.offset, bytes: region.data.length, outcome: 'unchanged' as const, ms };
+  });
+}
+
 /** One esptool-js session: bootloader, chip check, stub, each region compared and written. */
 async function session(target: FlashTarget, regions: Region[], options: Required<Pick<FlashOptions, 'force' | 'syncTimeoutMs'>> & { progress: FlashProgress }, log: Logger): Promise<SessionResult> {
   const baud = target.baud ?? ROM_BAUD;
@@ -173,9 +192,17 @@ async function session(target: FlashTarget, regions: Region[], options: Required
   try {
     await enterBootloader(loader, target, started, log);
     entering = false;
-    await loader.runStub();
     const mac = await loader.chip.readMac(loader);
-    if (flashBaud !== baud) await loader.changeBaud();
+    // A board left in the stub by an earlier session answers SYNC as the stub: no ROM to ask.
+    const inRom = !(loader as unknown as { syncStubDetected: boolean }).syncStubDetected;
+    const unchanged = options.force || !inRom ? undefined : await unchangedInRom(loader, regions, options.progress);
+    if (unchanged) return { regions: unchanged, mac };
+    await loader.runStub();
+    if (flashBaud !== baud) {
+      await loader.changeBaud();
+      // esptool-js falls back to the ROM baud by itself when the link or the board refuses.
+      if (target.transport.baud !== flashBaud) log.warn(`board ${target.name}: the link refused ${flashBaud} baud; writing at ${target.transport.baud} baud`);
+    }
     const results: RegionResult[] = [];
     for (const region of regions) results.push(await writeRegion(loader, region, options.force, options.progress));
     return { regions: results, mac };

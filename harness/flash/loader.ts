@@ -87,6 +87,15 @@ export function createLoader(port: WebSerialPort, options: LoaderOptions): ESPLo
   });
 }
 
+/**
+ * SPI_FLASH_MD5 from the ROM loader: its answer is the digest as 32 ASCII hex characters,
+ * which esptool-js 0.7.0 takes for raw bytes and hex-encodes once more; decoded here.
+ */
+export async function romMd5Hex(loader: ESPLoader, offset: number, size: number): Promise<string> {
+  const twice = await loader.flashMd5sum(offset, size);
+  return loader.IS_STUB ? twice : Buffer.from(twice, 'hex').toString('ascii');
+}
+
 /** writeFlash's calculateMD5Hash: esptool-js compares it with the device's SPI_FLASH_MD5. */
 export function md5Hex(data: Uint8Array): string {
   return createHash('md5').update(data).digest('hex');

@@ -1,3 +1,5 @@
+import { HilError } from '../errors.ts';
+import { Rfc2217Transport } from '../transport/rfc2217.ts';
 import type { Transport } from '../transport/transport.ts';
 import { cycleWith, DEFAULT_OFF_MS, type PowerDriver } from './power.ts';
 
@@ -10,7 +12,24 @@ export class RtsPower implements PowerDriver {
   readonly kind = 'rts';
   constructor(private readonly transport: Transport) {}
 
+  /**
+   * esp_rfc2217_server ignores RTS on and turns RTS off into its own hard reset: behind it
+   * EN cannot be held low, so there is no "off" to be had from RTS.
+   */
+  private get behindEspServer(): boolean {
+    return this.transport instanceof Rfc2217Transport && this.transport.server === 'esp_rfc2217_server';
+  }
+
   off(): Promise<void> {
+    if (this.behindEspServer) {
+      return Promise.reject(
+        new HilError(
+          `cannot power off the board on ${this.transport.url}: behind esp_rfc2217_server RTS cannot hold EN low (it turns RTS into its own reset)`,
+          'give the board a power driver that cuts power (power: { driver: uhubctl | command }) in lab.config.yaml',
+          2,
+        ),
+      );
+    }
     return this.transport.setSignals({ dtr: false, rts: true });
   }
 
@@ -18,7 +37,9 @@ export class RtsPower implements PowerDriver {
     return this.transport.setSignals({ dtr: false, rts: false });
   }
 
+  /** Behind esp_rfc2217_server a cycle is what it can do: its own hard reset, asked for by RTS off. */
   cycle(offMs = DEFAULT_OFF_MS): Promise<void> {
+    if (this.behindEspServer) return this.transport.setSignals({ dtr: false, rts: false });
     return cycleWith(this, offMs);
   }
 }

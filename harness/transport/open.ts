@@ -3,7 +3,7 @@ import { HilError } from '../errors.ts';
 import { log as sharedLog, type Logger } from '../log.ts';
 import { listPorts, type DiscoveryOptions, type PortInfo } from './discovery.ts';
 import { parsePortSpec, type PortSpec } from './portSpec.ts';
-import { Rfc2217Transport } from './rfc2217.ts';
+import { Rfc2217Transport, type Rfc2217ServerSetting } from './rfc2217.ts';
 import { SerialTransport } from './serial.ts';
 import type { Transport } from './transport.ts';
 
@@ -15,6 +15,8 @@ export interface OpenOptions {
   connectTimeoutMs?: number;
   ackTimeoutMs?: number;
   reopenWithinMs?: number;
+  /** For rfc2217:// ports: the server's kind from the bench file (default: detected). */
+  rfc2217Server?: Rfc2217ServerSetting;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function openTransport(spec: string, opts: OpenOptions): Promise<Tr
 async function createTransport(spec: string, parsed: PortSpec, opts: OpenOptions & { log: Logger }): Promise<Transport> {
   switch (parsed.kind) {
     case 'rfc2217':
-      return new Rfc2217Transport(spec, parsed.host, parsed.port, opts);
+      return new Rfc2217Transport(spec, parsed.host, parsed.port, { ...opts, ...(opts.rfc2217Server ? { server: opts.rfc2217Server } : {}) });
     case 'virtual':
       throw new HilError(`port "virtual" has no device to open`, 'the bench starts a virtual board and opens its rfc2217:// address', 2);
     case 'path': {

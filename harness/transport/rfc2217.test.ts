@@ -5,6 +5,7 @@ import { SerialPort } from 'serialport';
 import { HilError } from '../errors.ts';
 import { requirePeers } from '../testing/peers.ts';
 import { openTransport } from './open.ts';
+import { Rfc2217Transport } from './rfc2217.ts';
 import { freePort, memoryLogger, type PtyPair, type Ser2net, startPtyPair, startSer2net, until } from './testPeers.ts';
 import type { Transport } from './transport.ts';
 
@@ -71,8 +72,10 @@ test('DTR/RTS that the server never acknowledges resolve with one warning', asyn
   transport = await openTransport(`rfc2217://127.0.0.1:${ser2net.port}`, { baud: 115200, log, ackTimeoutMs: 300 });
   await transport.setSignals({ dtr: false, rts: true });
   await transport.setSignals({ dtr: true, rts: false });
+  expect(transport instanceof Rfc2217Transport && transport.server, 'ser2net names itself in its SIGNATURE').toBe('ser2net');
   const warnings = records().filter((r) => r.level === 40 && r.msg.includes('SET-CONTROL'));
   expect(warnings, `warnings seen: ${JSON.stringify(records().filter((r) => r.level >= 40))}`).toHaveLength(1);
+  expect(warnings[0]!.msg, 'the pty reason is given for ser2net').toContain('ser2net cannot apply DTR/RTS to a pty');
   // The connection is still good for data after the unanswered commands.
   const atBoard = collect(board);
   await transport.write('still here');
@@ -89,6 +92,9 @@ test('a server that goes away closes the transport with an error', async () => {
   expect(err).toBeInstanceOf(HilError);
   expect((err as HilError).message).toContain('closed the connection');
   expect(transport.isOpen).toBe(false);
+  // What a caller that goes on is told: the server hung up, not "open the transport first".
+  await expect(transport.setSignals({ rts: false })).rejects.toThrow(/RFC 2217 server closed the connection/);
+  await expect(transport.write('x')).rejects.toThrow(/RFC 2217 server closed the connection/);
 });
 
 test('a refused connection is one readable HilError', async () => {

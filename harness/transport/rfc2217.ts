@@ -20,6 +20,7 @@ import {
 import type { Signals, Transport } from './transport.ts';
 
 // RFC 2217 §3 client-to-server subcommands; the server answers each with code + 100.
+const SIGNATURE = 0;
 const SET_BAUDRATE = 1;
 const SET_DATASIZE = 2;
 const SET_PARITY = 3;
@@ -32,6 +33,7 @@ const STOPSIZE_1 = 1;
 const CONTROL = { dtrOn: 8, dtrOff: 9, rtsOn: 11, rtsOff: 12 } as const;
 
 const NAMES: Record<number, string> = {
+  [SIGNATURE]: 'SIGNATURE',
   [SET_BAUDRATE]: 'SET-BAUDRATE',
   [SET_DATASIZE]: 'SET-DATASIZE',
   [SET_PARITY]: 'SET-PARITY',
@@ -42,13 +44,32 @@ const NAMES: Record<number, string> = {
 /** Options we agree to, each way: 8-bit clean, no go-ahead, COM port; anything else (ECHO) is refused. */
 const SUPPORTED = new Set([OPT_BINARY, OPT_SGA, OPT_COM_PORT]);
 
+/**
+ * Which RFC 2217 server is on the other end, as far as the harness must care
+ * (docs/esptool-conformance.md):
+ * - `standard`: answers every subcommand, applies DTR/RTS as asked (the virtual board, ser2net
+ *   on a real UART, labgrid's exporter through ser2net);
+ * - `ser2net`: the same, but on a pty it cannot apply DTR/RTS and leaves SET-CONTROL unanswered;
+ * - `esp_rfc2217_server`: esptool's server (pyserial's PortManager inside). It never answers
+ *   SIGNATURE or SET-CONTROL and turns DTR/RTS changes into its own reset sequences (DTR on:
+ *   reset into the bootloader; RTS off: hard reset; RTS on: ignored), so RTS cannot hold EN low.
+ * `auto` asks for the server's SIGNATURE: ser2net names itself, esp_rfc2217_server stays silent.
+ */
+export type Rfc2217ServerKind = 'standard' | 'ser2net' | 'esp_rfc2217_server';
+export type Rfc2217ServerSetting = Rfc2217ServerKind | 'auto';
+
 export interface Rfc2217Options {
   baud: number;
   log: Logger;
   connectTimeoutMs?: number;
   /** How long a SET-* waits for the server's answer before going on without it. */
   ackTimeoutMs?: number;
+  /** The server's kind, from the bench file; `auto` (the default) detects it at open. */
+  server?: Rfc2217ServerSetting;
 }
+
+/** A server that answers SIGNATURE does so at once; silence this long means it never will. */
+const SIGNATURE_WAIT_MS = 400;
 
 interface Pending {
   code: number;
@@ -75,6 +96,9 @@ export class Rfc2217Transport implements Transport {
   private readonly silent = new Set<number>();
   private closing = false;
   private currentBaud: number;
+  private kind: Rfc2217ServerKind = 'standard';
+  /** Why the connection is gone when the server (not this client) ended it. */
+  private lost: HilError | undefined;
 
   constructor(
     readonly url: string,
@@ -93,9 +117,15 @@ export class Rfc2217Transport implements Transport {
     return this.currentBaud;
   }
 
+  /** The kind of server, known once open() has resolved. */
+  get server(): Rfc2217ServerKind {
+    return this.kind;
+  }
+
   async open(): Promise<void> {
     if (this.isOpen) return;
     this.closing = false;
+    this.lost = undefined;
     this.decoder = new TelnetDecoder();
     this.ourEnabled.clear();
     this.theirEnabled.clear();
@@ -135,6 +165,16 @@ export class Rfc2217Transport implements Transport {
     await this.command(SET_DATASIZE, Buffer.from([8]));
     await this.command(SET_PARITY, Buffer.from([PARITY_NONE]));
     await this.command(SET_STOPSIZE, Buffer.from([STOPSIZE_1]));
+    this.kind = await this.detect();
+    this.opts.log.debug({ url: this.url, server: this.kind }, 'RFC 2217 server kind');
+  }
+
+  private async detect(): Promise<Rfc2217ServerKind> {
+    const setting = this.opts.server ?? 'auto';
+    if (setting !== 'auto') return setting;
+    const signature = await this.command(SIGNATURE, Buffer.alloc(0), SIGNATURE_WAIT_MS, true);
+    if (signature === undefined) return 'esp_rfc2217_server';
+    return /ser2net/i.test(signature.toString('latin1')) ? 'ser2net' : 'standard';
   }
 
   async close(): Promise<void> {
@@ -165,7 +205,11 @@ export class Rfc2217Transport implements Transport {
     return this.closeListeners.add(listener);
   }
 
-  /** DTR goes first when both change, as pyserial's esptool reset sequences expect. */
+  /**
+   * DTR goes first when both change, as pyserial's esptool reset sequences expect. Behind
+   * esp_rfc2217_server the changes go out unacknowledged (it never answers SET-CONTROL) and
+   * start its own reset sequences: the lines are a request for a reset, not levels.
+   */
   async setSignals(signals: Signals): Promise<void> {
     this.requireOpen();
     if (signals.dtr !== undefined) await this.command(SET_CONTROL, Buffer.from([signals.dtr ? CONTROL.dtrOn : CONTROL.dtrOff]));
@@ -176,7 +220,10 @@ export class Rfc2217Transport implements Transport {
     this.requireOpen();
     const answer = await this.command(SET_BAUDRATE, u32(baud));
     if (answer && answer.length >= 4 && answer.readUInt32BE(0) !== baud) {
-      this.opts.log.warn({ url: this.url, asked: baud, got: answer.readUInt32BE(0) }, 'RFC 2217 server set another baud rate');
+      // The server's UART stays at the rate it reports: going on at `baud` would be noise.
+      const got = answer.readUInt32BE(0);
+      if (got > 0) this.currentBaud = got;
+      throw new HilError(`${this.url} refused ${baud} baud (its server answered ${got})`, 'set a baud rate the serial port behind the server supports');
     }
     this.currentBaud = baud;
   }
@@ -203,8 +250,13 @@ export class Rfc2217Transport implements Transport {
   }
 
   private requireOpen(): net.Socket {
-    if (!this.socket || this.closing) throw new HilError(`${this.url} is not open`, 'open the transport first');
+    if (!this.socket || this.closing) throw this.notOpen();
     return this.socket;
+  }
+
+  /** The server hanging up is its own failure, not a caller that forgot to open the port. */
+  private notOpen(): HilError {
+    return this.lost ?? new HilError(`${this.url} is not open`, 'open the transport first');
   }
 
   private send(bytes: Buffer): void {
@@ -263,26 +315,29 @@ export class Rfc2217Transport implements Transport {
    * confused. A server that lets one kind time out (ser2net cannot apply DTR/RTS to a pty and
    * says nothing) is warned about once and not waited for again.
    */
-  private command(code: number, value: Buffer): Promise<Buffer | undefined> {
+  private command(code: number, value: Buffer, waitMs?: number, quiet = false): Promise<Buffer | undefined> {
     const run = async (): Promise<Buffer | undefined> => {
-      if (!this.socket || this.closing) throw new HilError(`${this.url} is not open`, 'open the transport first');
-      if (this.silent.has(code)) {
+      if (!this.socket || this.closing) throw this.notOpen();
+      if (this.silent.has(code) || (code === SET_CONTROL && this.kind === 'esp_rfc2217_server')) {
         this.send(subnegotiation(OPT_COM_PORT, Buffer.concat([Buffer.from([code]), value])));
         return undefined;
       }
       const answer = new Promise<Buffer | undefined>((resolve) => (this.pending = { code, resolve }));
       this.send(subnegotiation(OPT_COM_PORT, Buffer.concat([Buffer.from([code]), value])));
-      const timeoutMs = this.opts.ackTimeoutMs ?? 1000;
+      const timeoutMs = waitMs ?? this.opts.ackTimeoutMs ?? 1000;
       const got = await withTimeout(answer, timeoutMs);
       if (got === 'timeout') {
         this.pending = undefined;
+        if (quiet) return undefined;
         this.silent.add(code);
+        const why = this.kind === 'ser2net' && code === SET_CONTROL ? ' (ser2net cannot apply DTR/RTS to a pty)' : '';
         this.opts.log.warn(
-          { url: this.url, command: NAMES[code] },
-          `RFC 2217 server did not acknowledge ${NAMES[code]} within ${timeoutMs} ms; going on without acknowledgements (ser2net cannot apply DTR/RTS to a pty)`,
+          { url: this.url, command: NAMES[code], server: this.kind },
+          `RFC 2217 server did not acknowledge ${NAMES[code]} within ${timeoutMs} ms; going on without waiting for its answers${why}`,
         );
         return undefined;
       }
+      if (!this.socket) throw this.notOpen();
       return got;
     };
     const next = this.queue.then(run, run);
@@ -298,8 +353,17 @@ export class Rfc2217Transport implements Transport {
     this.comPortAgreed = undefined;
     this.pending?.resolve(undefined);
     this.pending = undefined;
-    if (expected) this.closeListeners.emit();
-    else this.closeListeners.emit(new HilError(`RFC 2217 server closed the connection to ${this.url}`, 'is the server (or the virtual board) still running?'));
+    if (expected) {
+      this.closeListeners.emit();
+      return;
+    }
+    this.lost = new HilError(
+      `RFC 2217 server closed the connection to ${this.url}`,
+      this.kind === 'esp_rfc2217_server'
+        ? 'esp_rfc2217_server drops its client when its own serial port fails; see its log'
+        : 'is the server (or the virtual board) still running?',
+    );
+    this.closeListeners.emit(this.lost);
   }
 }
 

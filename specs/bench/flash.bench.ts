@@ -145,7 +145,7 @@ test('flash: 1 MiB compressible and incompressible at 921600 baud against the li
         aims: [{ text: '≤ 1 s', op: '<=', factor: 0, offset: 1000 }],
         method: {
           command: COMMAND,
-          how: `flashBoard without force on the board that holds proplet-1m.bin: reset into the ROM, sync, stub upload at 115200 baud, change to 921600, MD5 compare (skips the write), reset, boot banner; ${UNCHANGED_RUNS} runs, whole call timed. Reference: the median wall time of the forced writes.`,
+          how: `flashBoard without force on the board that holds proplet-1m.bin: reset into the ROM, sync, the ROM's own MD5 of the region (no stub upload; paced MD5 time included), reset, boot banner; ${UNCHANGED_RUNS} runs, whole call timed. Reference: the median wall time of the forced writes.`,
         },
       }),
     ]);

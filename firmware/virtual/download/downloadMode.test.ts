@@ -114,6 +114,7 @@ async function setUp(name: string) {
     write: (bytes) => port.fromBoard(bytes),
     setBaud: (baud) => void (board.baud = baud),
     reset: (cause) => void board.resets.push(cause),
+    pace: false,
   });
   const lines: string[] = [];
   const loader = new ESPLoader({
@@ -309,10 +310,10 @@ test('the ROM loader (no stub) flashes compressed data and answers with ROM stat
     // status 1, error 0x05 "Received message is invalid": the ROM has no ERASE_FLASH
     expect(await statusOf(loader.eraseFlash())).toBe('1,5');
 
-    // FLASH_END leaves the ROM loader for the application
+    // FLASH_END with reboot=false (word 1) leaves the ROM loader to run the application
     await loader.flashBegin(0, 0);
     await loader.flashFinish(false);
-    expect(board.resets).toEqual(['hard']);
+    expect(board.resets).toEqual(['runUserCode']);
   } finally {
     await tearDown(loader, flash);
   }

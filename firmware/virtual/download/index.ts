@@ -4,7 +4,7 @@
  * and resets; it feeds UART bytes in and carries the answers out.
  */
 import type { FlashStore } from '../flash.ts';
-import { Loader } from './loader.ts';
+import { Loader, type ResetKind } from './loader.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
 
 export interface DownloadModeOptions {
@@ -15,8 +15,10 @@ export interface DownloadModeOptions {
   write: (bytes: Buffer) => void;
   /** Called right after the CHANGE_BAUDRATE answer has been written. */
   setBaud: (baud: number) => void;
-  /** FLASH_END asking to leave the loader, or the stub's RUN_USER_CODE. */
-  reset: (cause: 'hard') => void;
+  /** FLASH_END asking to leave the loader, the stub's RUN_USER_CODE, an armed RTC watchdog. */
+  reset: (kind: ResetKind) => void;
+  /** Erases and MD5 sums take chip time (the board runs with `--pace`). */
+  pace: boolean;
 }
 
 export class DownloadMode {
@@ -45,8 +47,8 @@ export class DownloadMode {
   }
 
   private newLoader(): Loader {
-    const { flash, mac, write, setBaud, reset } = this.opts;
-    return new Loader({ flash, mac, setBaud, reset, send: (packet) => write(slipEncode(packet)) });
+    const { flash, mac, write, setBaud, reset, pace } = this.opts;
+    return new Loader({ flash, mac, setBaud, reset, pace, send: (packet) => write(slipEncode(packet)) });
   }
 
   private enqueue(frame: Buffer): void {

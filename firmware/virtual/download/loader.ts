@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FlashStore } from '../flash.ts';
+import { CHIP_ERASE_MS, chipDelay, eraseMs, md5Ms } from './chipTime.ts';
 import { FlashDownload } from './flashDownload.ts';
 import { FlashReadout } from './flashReadout.ts';
 import { type Failure, type LoaderKind, Op, type Reply, dataChecksum, responsePacket } from './protocol.ts';
@@ -11,8 +12,18 @@ export interface LoaderHost {
   /** One packet towards the host, before SLIP framing. */
   send: (packet: Uint8Array) => void;
   setBaud: (baud: number) => void;
-  reset: (cause: 'hard') => void;
+  reset: (kind: ResetKind) => void;
+  /** Flash erases and MD5 sums take chip time before their answer. */
+  pace: boolean;
 }
+
+/**
+ * How the loader leaves: `software` is the reboot of FLASH_END (the chip keeps the boot mode
+ * latched at its last chip reset, so a board strapped for download comes back to the ROM
+ * loader); `runUserCode` jumps to the flash boot; `rtcWatchdog` is the RTC watchdog esptool
+ * arms for `--after watchdog-reset`, whose RTC reset samples the strapping pins again.
+ */
+export type ResetKind = 'software' | 'runUserCode' | 'rtcWatchdog';
 
 /** The ROM answers SYNC with this value (an echo of the sync word); the stub with 0. */
 const ROM_SYNC_VALUE = 0x20120707;
@@ -23,6 +34,8 @@ const SECTOR = 0x1000;
 const MAX_READ_PACKET = 4096;
 const ESP32S3_CHIP_ID = 9;
 const OHAI = Buffer.from('OHAI');
+/** The ROM's READ_FLASH_SLOW reads at most 64 bytes per command and always answers 64. */
+const SLOW_READ_BLOCK = 64;
 
 const word = (data: Buffer, index: number) => data.readUInt32LE(index * 4);
 
@@ -35,17 +48,28 @@ const word = (data: Buffer, index: number) => data.readUInt32LE(index * 4);
  */
 export class Loader {
   private kind: LoaderKind = 'rom';
+  /** Uploaded code other than a stub runs instead of the loader: nothing answers any more. */
+  private running = false;
   private readonly registers: Registers;
   private download?: FlashDownload;
   private ram?: { offset: number; remaining: number };
-  /** RAM ranges written with MEM_DATA: MEM_END may only start code that was loaded. */
-  private readonly loaded: Array<[number, number]> = [];
+  /** RAM written with MEM_DATA: MEM_END may only start code that was loaded. */
+  private readonly loaded: Array<{ start: number; bytes: Buffer }> = [];
   private deferred?: Failure;
   private readout?: FlashReadout;
   private closed = false;
 
   constructor(private readonly host: LoaderHost) {
-    this.registers = new Registers({ mac: host.mac, flashSize: host.flash.size });
+    this.registers = new Registers({
+      mac: host.mac,
+      flashSize: host.flash.size,
+      // esptool arms the RTC watchdog and waits: the chip resets once it expires.
+      watchdog: (ms) => {
+        setTimeout(() => {
+          if (!this.closed) this.host.reset('rtcWatchdog');
+        }, ms);
+      },
+    });
   }
 
   private get isStub(): boolean {
@@ -60,6 +84,7 @@ export class Loader {
 
   /** One decoded SLIP frame from the host; a promise while the frame's work is unfinished. */
   handle(frame: Buffer): Promise<void> | void {
+    if (this.running) return;
     if (this.readout) {
       if (this.readout.take(frame)) return;
       this.readout = undefined;
@@ -129,18 +154,21 @@ export class Loader {
       case Op.GET_SECURITY_INFO:
         return this.securityInfo(data);
     }
-    if (!this.isStub) return this.fail(op, 'invalidCommand');
+    if (!this.isStub) {
+      if (op === Op.READ_FLASH_SLOW) return this.readFlashSlow(data);
+      return this.fail(op, 'invalidCommand');
+    }
     switch (op) {
       case Op.ERASE_FLASH:
         this.host.flash.erase(0, this.host.flash.size);
-        return this.ok(op);
+        return this.later(CHIP_ERASE_MS, () => this.ok(op));
       case Op.ERASE_REGION:
         return this.eraseRegion(data);
       case Op.READ_FLASH:
         return this.readFlash(data);
       case Op.RUN_USER_CODE:
         // No answer: the stub leaves for the application.
-        return this.host.reset('hard');
+        return this.host.reset('runUserCode');
     }
     return this.fail(op, 'invalidCommand');
   }
@@ -169,7 +197,7 @@ export class Loader {
     if (length !== payload.length || length > this.ram.remaining) return this.fail(op, 'tooMuchData');
     // The ROM checks MEM_DATA's checksum; esp-flasher-stub does not.
     if (!this.isStub && dataChecksum(payload) !== checksum) return this.fail(op, 'badChecksum');
-    this.loaded.push([this.ram.offset, this.ram.offset + length]);
+    this.loaded.push({ start: this.ram.offset, bytes: Buffer.from(payload) });
     this.ram.offset += length;
     this.ram.remaining -= length;
     this.ok(op);
@@ -183,23 +211,35 @@ export class Loader {
     this.ok(op);
     const execute = word(data, 0) === 0;
     const entry = word(data, 1);
-    // The only RAM code anyone uploads here is esptool's flasher stub; it greets with OHAI.
-    // An entry point outside the uploaded code would crash a real chip: it stays silent.
-    if (execute && this.loaded.some(([start, end]) => entry >= start && entry < end)) {
+    if (!execute) return;
+    // The model cannot run Xtensa code, so it tells a flasher stub from other RAM code by what
+    // every esptool and esptool-js stub carries: the "OHAI" greeting it sends once it runs,
+    // and an entry point inside the uploaded code. Anything else "runs" and is never heard
+    // from again (a spin loop, or a jump to nowhere that would crash a real chip).
+    const enters = this.loaded.some(({ start, bytes }) => entry >= start && entry < start + bytes.length);
+    const greets = this.loaded.some(({ bytes }) => bytes.includes(OHAI));
+    if (enters && greets) {
       this.kind = 'stub';
       this.host.send(OHAI);
+    } else {
+      this.running = true;
     }
   }
 
-  private flashBegin(op: number, data: Buffer): void {
+  private flashBegin(op: number, data: Buffer): Promise<void> | void {
     // 16 bytes, or 20 with the "encrypted" word the ROM takes (and the stub accepts).
     if (data.length !== 16 && data.length !== 20) return this.fail(op, 'badLength');
     this.download?.close();
     this.download = undefined;
-    const session = FlashDownload.begin(this.host.flash, word(data, 3), word(data, 0), op === Op.FLASH_DEFL_BEGIN);
+    const [size, offset] = [word(data, 0), word(data, 3)];
+    const session = FlashDownload.begin(this.host.flash, offset, size, op === Op.FLASH_DEFL_BEGIN);
     if (typeof session === 'string') return this.fail(op, session);
     this.download = session;
-    this.ok(op);
+    // The ROM erases the whole region before it answers; the stub erases as the data comes.
+    if (this.isStub) return this.ok(op);
+    const start = offset - (offset % SECTOR);
+    const end = Math.ceil((offset + size) / SECTOR) * SECTOR;
+    return this.later(eraseMs(start, end - start), () => this.ok(op));
   }
 
   private flashData(data: Buffer, checksum: number): void {
@@ -247,10 +287,11 @@ export class Loader {
     this.download = undefined;
     this.ok(op);
     // 0 = reboot, 1 = run user code: the ROM leaves the loader either way, the stub only on 0.
-    if (!this.isStub || word(data, 0) === 0) this.host.reset('hard');
+    if (word(data, 0) === 0) this.host.reset('software');
+    else if (!this.isStub) this.host.reset('runUserCode');
   }
 
-  private md5(data: Buffer): void {
+  private md5(data: Buffer): Promise<void> | void {
     const op = Op.SPI_FLASH_MD5;
     if (data.length !== 16) return this.fail(op, 'badLength');
     const address = word(data, 0);
@@ -258,7 +299,19 @@ export class Loader {
     if (address + size > this.host.flash.size) return this.fail(op, 'spiFailed');
     const digest = createHash('md5').update(this.host.flash.read(address, size)).digest();
     // The ROM answers 32 lowercase hex characters, the stub 16 raw bytes.
-    this.ok(op, { data: this.isStub ? digest : Buffer.from(digest.toString('hex'), 'ascii') });
+    return this.later(md5Ms(size), () => this.ok(op, { data: this.isStub ? digest : Buffer.from(digest.toString('hex'), 'ascii') }));
+  }
+
+  /** The ROM's own read: one block of at most 64 bytes per command, answered as 64 bytes. */
+  private readFlashSlow(data: Buffer): void {
+    const op = Op.READ_FLASH_SLOW;
+    if (data.length !== 8) return this.fail(op, 'badLength');
+    const [address, size] = [word(data, 0), word(data, 1)];
+    if (size > SLOW_READ_BLOCK) return this.fail(op, 'badLength');
+    if (address + size > this.host.flash.size) return this.fail(op, 'spiFailed');
+    const block = Buffer.alloc(SLOW_READ_BLOCK);
+    this.host.flash.read(address, Math.min(SLOW_READ_BLOCK, this.host.flash.size - address)).copy(block);
+    this.ok(op, { data: block });
   }
 
   private securityInfo(data: Buffer): void {
@@ -271,7 +324,7 @@ export class Loader {
     this.ok(op, { data: info });
   }
 
-  private eraseRegion(data: Buffer): void {
+  private eraseRegion(data: Buffer): Promise<void> | void {
     const op = Op.ERASE_REGION;
     if (data.length !== 8) return this.fail(op, 'badLength');
     const address = word(data, 0);
@@ -279,7 +332,7 @@ export class Loader {
     if (address % SECTOR !== 0 || size % SECTOR !== 0) return this.fail(op, 'badLength');
     if (address + size > this.host.flash.size) return this.fail(op, 'spiFailed');
     this.host.flash.erase(address, size);
-    this.ok(op);
+    return this.later(eraseMs(address, size), () => this.ok(op));
   }
 
   private readFlash(data: Buffer): void {
@@ -298,6 +351,14 @@ export class Loader {
     }
     const readout = new FlashReadout(this.host.flash, address, size, packetSize, this.host.send);
     if (readout.start()) this.readout = readout;
+  }
+
+  /** Answers after the chip time the work takes (with pacing on); later frames wait for it. */
+  private later(ms: number, answer: () => void): Promise<void> | void {
+    if (!this.host.pace || ms <= 0) return answer();
+    return chipDelay(ms).then(() => {
+      if (!this.closed) answer();
+    });
   }
 
   private ok(op: number, reply: Reply = {}): void {

@@ -16,6 +16,8 @@ export const Op = {
   READ_REG: 0x0a,
   SPI_SET_PARAMS: 0x0b,
   SPI_ATTACH: 0x0d,
+  /** ROM only: reads one block of up to 64 bytes (esptool --no-stub read_flash). */
+  READ_FLASH_SLOW: 0x0e,
   CHANGE_BAUDRATE: 0x0f,
   FLASH_DEFL_BEGIN: 0x10,
   FLASH_DEFL_DATA: 0x11,

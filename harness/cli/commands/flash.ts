@@ -3,7 +3,7 @@ import { acquireLease, type Lease } from '../../bench/lease.ts';
 import { virtualStateDir } from '../../bench/plan.ts';
 import { VirtualBoard } from '../../bench/virtualBoards.ts';
 import { loadConfig } from '../../config/load.ts';
-import type { BoardConfig, LabConfig } from '../../config/schema.ts';
+import { DEFAULT_FLASH_BAUD, type BoardConfig, type LabConfig } from '../../config/schema.ts';
 import { HilError } from '../../errors.ts';
 import { flashAll } from '../../flash/flashAll.ts';
 import { flashBoard, type FlashOptions, type FlashResult, type FlashTarget, type ResetStrategy } from '../../flash/flasher.ts';
@@ -30,7 +30,8 @@ the board already holds (same MD5) are skipped.
   --port URL         a port not in the config: a device path or rfc2217://host:port
   --reset MODE       with --port: classic | usb-jtag | none (default classic)
   --baud N           with --port: console/ROM baud (default 115200)
-  --flash-baud N     with --port: write baud (default: --baud)
+  --flash-baud N     with --port: write baud (default 921600, as the bench's boards; falls back
+                     to --baud with a warning when the link refuses it)
   --force            write every region even when the board already holds it
   --erase-settings   also erase the settings partition (the board forgets its provisioning)
 
@@ -61,7 +62,7 @@ function firmwareFromConfig(config: LabConfig): Firmware {
   return fw;
 }
 
-type BoardPort = Pick<BoardConfig, 'name' | 'port' | 'baud' | 'flashBaud' | 'reset'>;
+type BoardPort = Pick<BoardConfig, 'name' | 'port' | 'baud' | 'flashBaud' | 'reset'> & Partial<Pick<BoardConfig, 'rfc2217Server'>>;
 
 interface OpenedPort {
   transport: Transport;
@@ -89,7 +90,7 @@ async function openBoardPort(board: BoardPort, fromConfig: string | undefined, l
   let virtual: VirtualBoard | undefined;
   try {
     if (board.port === 'virtual') virtual = await VirtualBoard.start({ stateDir: virtualStateDir(fromConfig!, board.name) }, log);
-    const transport = await openTransport(virtual?.url ?? board.port, { baud: board.baud, log });
+    const transport = await openTransport(virtual?.url ?? board.port, { baud: board.baud, log, ...(board.rfc2217Server ? { rfc2217Server: board.rfc2217Server } : {}) });
     const usb = virtual ? undefined : await usbIds(board.port);
     return {
       transport,
@@ -154,7 +155,9 @@ export const flashCommand: Command = {
     let boards: BoardPort[];
     if (values.port) {
       const baud = integerOption('baud', values.baud) ?? 115200;
-      boards = [{ name: values.port, port: values.port, baud, flashBaud: integerOption('flash-baud', values['flash-baud']) ?? baud, reset: resetOption(values.reset) }];
+      // The bench's own fast write baud unless told otherwise; a link that refuses it falls back.
+      const flashBaud = integerOption('flash-baud', values['flash-baud']) ?? DEFAULT_FLASH_BAUD;
+      boards = [{ name: values.port, port: values.port, baud, flashBaud, reset: resetOption(values.reset) }];
     } else if (values.board) {
       const board = config!.boards.find((b) => b.name === values.board);
       if (!board) {

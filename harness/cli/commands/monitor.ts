@@ -49,7 +49,7 @@ async function target(arg: string, baud: number | undefined, ctx: CommandContext
       2,
     );
   }
-  return { name: board.name, port: board.port, baud: baud ?? board.baud };
+  return { name: board.name, port: board.port, baud: baud ?? board.baud, rfc2217Server: board.rfc2217Server };
 }
 
 /**
@@ -94,10 +94,10 @@ export const monitorCommand: Command = {
     if (values.baud !== undefined && !/^[1-9]\d*$/.test(values.baud)) {
       throw new HilError(`--baud expects a number, got "${values.baud}"`, 'run hil monitor --help', 2);
     }
-    const { name, port, baud } = await target(positionals[0]!, values.baud ? Number(values.baud) : undefined, ctx);
+    const { name, port, baud, ...server } = await target(positionals[0]!, values.baud ? Number(values.baud) : undefined, ctx);
     const transcriptPath = values.transcript ?? `.hil/monitor/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
 
-    const transport = await openTransport(port, { baud, log: ctx.log });
+    const transport = await openTransport(port, { baud, log: ctx.log, ...server });
     const boardConsole = new Console(transport, { name, transcriptPath });
     const out = process.stdout;
     const colour = out.isTTY === true;
