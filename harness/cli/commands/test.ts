@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { HilError } from '../../errors.ts';
 import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
 import { loadSummary } from '../../report/loadSummary.ts';
 import { runDir, runId } from '../../report/runDir.ts';
+import { runInOwnGroup } from '../../run/runGroup.ts';
 import type { Command } from '../command.ts';
 
 const require = createRequire(import.meta.url);
@@ -61,12 +61,11 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
       ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}),
     };
     const cli = require.resolve('@playwright/test/cli');
-    const args = [cli, 'test', ...projects.map((p) => `--project=${p}`), ...passThrough];
+    const args = ['test', ...projects.map((p) => `--project=${p}`), ...passThrough];
     ctx.log.debug({ args }, 'starting playwright');
-    const code = await new Promise<number>((done) => {
-      const child = spawn(process.execPath, args, { stdio: 'inherit', env });
-      child.on('exit', (status, signal) => done(status ?? (signal ? 1 : 0)));
-    });
+    // Its own process group: a signal to hil ends the whole run, and so does hil's death.
+    const { code, stoppedBy } = await runInOwnGroup(cli, args, { env });
+    if (stoppedBy) return code;
     const tag = values['known-failures'];
     if (!tag) return code;
     const check = checkKnownFailures(loadSummary(runDir()), tag);
