@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { openBoard, type Board } from '../bench/board.ts';
+import { boardLockName } from '../bench/boardLock.ts';
+import { leaseTimeoutMs, waitForLease, type Lease } from '../bench/lease.ts';
 import { boardCredentials, planBench, type BenchPlan } from '../bench/plan.ts';
 import { provision } from '../bench/provision.ts';
 import { startBroker, type Broker } from '../broker/broker.ts';
@@ -59,6 +61,7 @@ type WorkerFixtures = BoardOptions & {
   workerLog: Logger;
   settings: BenchSettings;
   broker: BrokerHandle;
+  boardLease: Lease;
   board: Board;
   manager: Manager;
   workloads: Record<string, LoadedWorkload>;
@@ -181,15 +184,34 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
 
+  // The board's host-wide lease, waited for (with a line naming the holder) while another run
+  // or a hil command holds it; bounded by --lease-timeout, so its own timeout.
+  boardLease: [
+    async ({ plan, boardName, workerLog }, use) => {
+      const config = plan.boards.find((b) => b.name === boardName)!;
+      const lease = await onceOnly(boardName, () =>
+        waitForLease(boardLockName(config, plan.configPath), {
+          purpose: `hil ${plan.kind} run, pid ${process.pid}`,
+          timeoutMs: leaseTimeoutMs(),
+          log: workerLog,
+          onWait: (line) => process.stderr.write(`hil: ${boardName}: ${line}\n`),
+        }),
+      );
+      await use(lease);
+      lease.release();
+    },
+    { scope: 'worker', timeout: leaseTimeoutMs() + 10_000 },
+  ],
+
   // The board as every test starts with it: leased, flashed (unchanged regions skipped),
   // provisioned for this worker's broker, booted, connected and announced.
   board: [
-    async ({ plan, boardName, broker, manager, settings, workerLog }, use) => {
+    async ({ plan, boardName, boardLease, broker, manager, settings, workerLog }, use) => {
       const config = plan.boards.find((b) => b.name === boardName)!;
       const reports = runDir();
       let mac = '';
       const board = await onceOnly(boardName, async () => {
-        const opened = await step(workerLog, 'open', { board: boardName }, () => openBoard(plan, config, { reportDir: reports, log: workerLog }));
+        const opened = await step(workerLog, 'open', { board: boardName }, () => openBoard(plan, config, { reportDir: reports, log: workerLog, lease: boardLease }));
         try {
           const { timeouts, propeller, wifi } = plan.config;
           const flashed = await step(workerLog, 'flash', { board: boardName }, () =>
