@@ -18,7 +18,7 @@ import { Manager } from '../propeller/manager.ts';
 import { loadPayloadCases, loadWorkloads, type LoadedPayloadCase, type LoadedWorkload } from '../propeller/workloadTable.ts';
 import { Observations } from '../report/observations.ts';
 import { runDir } from '../report/runDir.ts';
-import type { BenchInfo } from '../report/summary.ts';
+import { NOT_RUN, type BenchInfo } from '../report/summary.ts';
 import type { BoardOptions } from './options.ts';
 
 /**
@@ -69,17 +69,20 @@ type WorkerFixtures = BoardOptions & {
 };
 
 type TestFixtures = {
+  boardGate: void;
   observations: Observations;
   witness: void;
 };
 
+const setupFailedFile = (boardName: string) => join(runDir(), `setup-failed-${boardName}.txt`);
+
 /**
- * A board that failed setup is reported once: the reason is kept for the rest of the run, and
- * every later worker of that board fails its tests with it at once instead of repeating the
- * whole setup (and its timeouts) for each test.
+ * A board that failed setup is reported once: the reason is kept for the rest of the run, the
+ * test that met it fails with it, and every later test of that board is marked as not run
+ * because of it (boardGate) instead of repeating the whole setup (and its timeouts).
  */
 async function onceOnly<T>(boardName: string, setup: () => Promise<T>): Promise<T> {
-  const file = join(runDir(), `setup-failed-${boardName}.txt`);
+  const file = setupFailedFile(boardName);
   if (existsSync(file)) throw new HilError(`board ${boardName} failed setup earlier in this run: ${readFileSync(file, 'utf8')}`);
   try {
     return await setup();
@@ -278,6 +281,22 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await use(loadPayloadCases());
     },
     { scope: 'worker' },
+  ],
+
+  // Before any fixture touches the board: a board that failed its bring-up earlier in the run
+  // has its remaining tests skipped, annotated with its reason (summary.json: notRun), so they
+  // are neither failed again one by one nor counted as passed.
+  boardGate: [
+    async ({ boardName }, use, testInfo) => {
+      const file = setupFailedFile(boardName);
+      if (existsSync(file)) {
+        const reason = `board ${boardName} failed its bring-up earlier in this run: ${readFileSync(file, 'utf8')}`;
+        testInfo.annotations.push({ type: NOT_RUN, description: reason });
+        testInfo.skip(true, `not run: ${reason}`);
+      }
+      await use();
+    },
+    { auto: true },
   ],
 
   observations: async ({}, use) => {

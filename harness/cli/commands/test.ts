@@ -4,6 +4,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import { DEFAULT_LEASE_TIMEOUT_S } from '../../bench/lease.ts';
+import { preflight } from '../../bench/preflight.ts';
+import { BoardConfigSchema } from '../../config/schema.ts';
+import { virtualBoardNames } from '../../playwright/projects.ts';
 import { HilError } from '../../errors.ts';
 import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
 import { loadSummary } from '../../report/loadSummary.ts';
@@ -58,6 +61,16 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
     if (leaseTimeout !== undefined && !/^\d+$/.test(leaseTimeout)) throw new HilError(`--lease-timeout ${leaseTimeout}: expected a whole number of seconds`, undefined, 2);
     if (kind === 'lab' && !config.boards.some((b) => b.port !== 'virtual')) {
       throw new HilError(`${ctx.configPath} has no lab boards (all are virtual)`, 'describe your boards in a bench file and pass it with --config', 2);
+    }
+    // Setup errors up front, each on its line, before any runner or board starts.
+    const boards =
+      kind === 'virtual'
+        ? virtualBoardNames({ ...process.env, ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}) }).map((name) => BoardConfigSchema.parse({ name, chip: 'esp32s3', port: 'virtual' }))
+        : config.boards.filter((b) => b.port !== 'virtual');
+    const problems = await preflight({ config, boards, selected: values.board, firmware: values.firmware });
+    if (problems.length > 0) {
+      for (const p of problems) console.error(`hil: ${p}`);
+      return 2;
     }
     const projects = values.board?.length ? values.board.map((b) => `${kind}-${b}`) : [`${kind}-*`];
     const env = {
