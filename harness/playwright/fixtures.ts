@@ -310,7 +310,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const consoleMark = board.console.mark();
       const brokerMark = broker.embedded?.mark();
       const managerMark = manager.mark();
+      // A board that vanishes (its port closed, its process ended) is named in the failure.
+      const losses: string[] = [];
+      const stopWatching = board.transport.onClose((err) => {
+        losses.push(`${new Date().toISOString()}${err ? ` (${err.message.split('\n')[0]})` : ''}`);
+      });
       await use();
+      stopWatching();
       const events = board.console.events.slice(consoleMark);
       const lines = events.filter((e) => e.kind === 'line').map((e) => e.text);
       await testInfo.attach(`console-${board.name}.txt`, {
@@ -328,6 +334,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       }
       await observations.attachTo(testInfo);
       const allowReset = testInfo.annotations.some((a) => a.type === RESETS_BOARD.type);
+      if (losses.length > 0 && testInfo.status !== testInfo.expectedStatus) {
+        throw new HilError(
+          `${board.name}: the board's connection ${board.transport.url} closed at ${losses.join(', ')} during this test` +
+            `${board.transport.isOpen ? ' (reopened since)' : ' and stayed closed: the port was lost or the board process ended'}` +
+            `\nlast console lines:\n${board.console.tail(TAIL).join('\n')}`,
+          `transcript: ${board.console.transcriptPath}`,
+        );
+      }
       const problems = misbehaviour(events, allowReset);
       if (problems.length > 0) {
         throw new HilError(
