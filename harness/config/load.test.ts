@@ -45,11 +45,11 @@ test('the shipped lab.config.yaml loads with no environment: two virtual boards 
   expect(config.wifi).toEqual({});
   const v0 = credentialsFor(config, 'v0');
   const v1 = credentialsFor(config, 'v1');
-  expect(v0.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(v0.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   expect(v0.id).not.toBe(v1.id);
   expect(v0.apiKey.length).toBeGreaterThanOrEqual(24);
   const again = await loadConfig(new URL('../../lab.config.yaml', import.meta.url).pathname, {});
-  expect(credentialsFor(again, 'v0'), 'generated credentials are stable per board name').toEqual(v0);
+  expect(credentialsFor(again, 'v0'), 'generated credentials are stable per board state').toEqual(v0);
   expect(config.firmware.image, 'paths are resolved from the config folder').toBe(new URL('../../fixtures/build/proplet.bin', import.meta.url).pathname);
 });
 

@@ -67,7 +67,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     config.broker.tls.key = fromConfig(config.broker.tls.key);
   }
   for (const board of config.boards) {
-    if (board.port === 'virtual') config.propeller.proplets[board.name] ??= generatedCredentials(board.name);
+    if (board.port === 'virtual') config.propeller.proplets[board.name] ??= generatedCredentials(path, board.name);
   }
   return config;
 }

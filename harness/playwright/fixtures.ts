@@ -318,7 +318,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await use();
       stopWatching();
       const events = board.console.events.slice(consoleMark);
-      const lines = events.filter((e) => e.kind === 'line').map((e) => e.text);
+      const lines = events.filter((e) => e.kind === 'line').map((e) => board.console.secrets.text(e.text));
       await testInfo.attach(`console-${board.name}.txt`, {
         body: `${lines.join('\n')}\n\n(full transcript: ${board.console.transcriptPath})\n`,
         contentType: 'text/plain',
