@@ -120,9 +120,9 @@ test('an unknown key is an error that suggests the key that was meant', async ()
       delete t.boards;
     }),
   );
-  expect(top, 'the typo is reported rather than the key it hides').toMatch(/^unknown key "borads" \(did you mean "boards"\?\) \(and 1 more\)$/);
+  expect(top, 'the typo is reported rather than the key it hides').toMatch(/^unknown key "borads" \(did you mean "boards"\?\)$/);
   expect(await errorLine(variant((t) => (t.propeller.proplets = { v0: { id: 'p', apikey: 'k' } })))).toBe(
-    'propeller.proplets.v0: unknown key "apikey" (did you mean "apiKey"?) (and 1 more)',
+    'propeller.proplets.v0: unknown key "apikey" (did you mean "apiKey"?)',
   );
   expect(await errorLine(variant((t) => (t.colour = 'blue')))).toMatch(/^unknown key "colour" \(known: version, boards, broker/);
 });
@@ -154,7 +154,7 @@ test('checks across keys: duplicate names and ports, credentials for unknown boa
     'propeller.proplets.v9: no board named "v9" (boards: v0, v1)',
   );
   expect(await errorLine(variant((t) => (t.boards[0].port = '/dev/ttyACM0')))).toBe(
-    'boards[0].power.driver: power driver "virtual" needs port: virtual; got port "/dev/ttyACM0" (and 1 more)',
+    'boards[0].power.driver: power driver "virtual" needs port: virtual; got port "/dev/ttyACM0"',
   );
   expect(await errorLine(variant((t) => (t.firmware = { expectVersion: '1.0.0' })))).toBe(
     'firmware: expected image (one file at 0x0) or manifest (files + offsets); got neither',
