@@ -1,29 +1,43 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { benchCheckout, freshRoot, marked, startHil, until } from '../testing/hilRun.ts';
+import { boardLockName } from '../bench/boardLock.ts';
+import { benchCheckout, freshRoot, REPO, startHil, until } from '../testing/hilRun.ts';
 
 const SPEC = 'specs/boot.spec.ts';
-/** The first run holds its board long enough for the third to find it taken. */
-const LONG_SPEC = 'specs/tasks.spec.ts';
 
-test('two virtual-bench runs on one host at once both pass, and a third on a bench in use waits for it', async () => {
+test('two virtual-bench runs on one host at once both pass, and a run whose board is held waits for it, naming the holder', async () => {
   test.setTimeout(300_000);
   const root = freshRoot('two-runs');
   // One host: one lock folder and one reports folder for all three runs, as in one checkout's CI.
   const shared = { lockDir: join(root, 'locks'), reportsDir: join(root, 'reports') };
-  const checkoutA = benchCheckout(root, 'a');
+  // The third run's board is held by another process (a hil flash in another terminal, say)
+  // until that run says it is waiting.
+  const checkoutC = benchCheckout(root, 'c');
+  const name = boardLockName({ name: 'v0', port: 'virtual' }, checkoutC);
+  const holder = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import('./harness/bench/lease.ts').then((m) => { const l = m.acquireLease(${JSON.stringify(name)}, { purpose: 'hil flash', dir: ${JSON.stringify(shared.lockDir)} }); console.log('held'); process.on('SIGTERM', () => { l.release(); process.exit(0); }); setInterval(() => {}, 1000); });`,
+    ],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise((resolve) => holder.stdout.once('data', resolve));
   const runs = [
-    startHil(['test', '--boards', '1', '--', LONG_SPEC], { ...shared, config: checkoutA }),
+    startHil(['test', '--boards', '1', '--', SPEC], { ...shared, config: benchCheckout(root, 'a') }),
     startHil(['test', '--boards', '1', '--', SPEC], { ...shared, config: benchCheckout(root, 'b') }),
+    startHil(['test', '--boards', '1', '--lease-timeout', '240', '--', SPEC], { ...shared, config: checkoutC }),
   ];
   try {
-    // The third starts once the first holds its board: same checkout, so the same board.
-    await until('the first run’s board up', 60_000, () => (marked(runs[0]!.mark).some((p) => p.cmd.includes('firmware/virtual/main.ts')) ? true : undefined));
-    runs.push(startHil(['test', '--boards', '1', '--lease-timeout', '240', '--', SPEC], { ...shared, config: checkoutA }));
+    await until('the third run waiting for its board', 120_000, () => (/hil: v0: waiting for board virtual /.test(runs[2]!.output()) ? true : undefined));
+    expect(runs[2]!.output()).toMatch(new RegExp(`hil: v0: waiting for board virtual .*/c/\\.hil/virtual/v0: in use by pid ${holder.pid} on .* \\(hil flash, since .*\\); \\d+ s left`));
+    holder.kill('SIGTERM');
     const codes = await Promise.all(runs.map((r) => r.exited));
     expect(codes, runs.map((r, i) => `run ${i}:\n${r.output().slice(-3000)}`).join('\n')).toEqual([0, 0, 0]);
-    expect(runs[2]!.output()).toMatch(/hil: v0: waiting for board virtual .*\/a\/\.hil\/virtual\/v0: in use by pid \d+ on .*; \d+ s left/);
     // Three run folders, each with its own transcript; the top-level report is a finished one.
     const own = readdirSync(shared.reportsDir).filter((d) => existsSync(join(shared.reportsDir, d, 'summary.json')));
     expect(own).toHaveLength(3);
@@ -32,6 +46,7 @@ test('two virtual-bench runs on one host at once both pass, and a third on a ben
     expect(own.map((d) => readFileSync(join(shared.reportsDir, d, 'junit.xml'), 'utf8'))).toContain(junit);
     expect(own.map((d) => join(d, 'html'))).toContain(readlinkSync(join(shared.reportsDir, 'html')));
   } finally {
+    holder.kill('SIGKILL');
     for (const r of runs) r.kill();
     rmSync(root, { recursive: true, force: true });
   }
