@@ -17,9 +17,11 @@ export default defineConfig<object, BoardOptions>({
   workers: Math.max(2, suite.length),
   reporter: [
     ['list'],
-    ['html', { outputFolder: `${root}/html`, open: 'never' }],
-    ['junit', { outputFile: `${root}/junit.xml` }],
+    // Into the run's own folder; publishReporter makes a finished run the top-level one.
+    ['html', { outputFolder: `${reports}/html`, open: 'never' }],
+    ['junit', { outputFile: `${reports}/junit.xml` }],
     ['./harness/report/summaryReporter.ts'],
+    ['./harness/report/publishReporter.ts', { root }],
   ],
   projects: [
     {

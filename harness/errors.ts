@@ -13,6 +13,9 @@ export class HilError extends Error {
     this.name = 'HilError';
   }
 
+  /** Further problems of the same kind found at once (every mistake in a config), one line each after the first. */
+  also: string[] = [];
+
   /** The single line the CLI prints: message, then the hint when there is one. */
   line(): string {
     return this.hint ? `${this.message} (${this.hint})` : this.message;

@@ -9,6 +9,7 @@ import { UhubctlPower } from '../power/uhubctl.ts';
 import { VirtualPower } from '../power/virtual.ts';
 import { openTransport } from '../transport/open.ts';
 import type { Transport } from '../transport/transport.ts';
+import { boardLockName } from './boardLock.ts';
 import { acquireLease, type Lease } from './lease.ts';
 import { boardCredentials, virtualStateDir, type BenchPlan } from './plan.ts';
 import { VirtualBoard } from './virtualBoards.ts';
@@ -32,6 +33,8 @@ export interface OpenBoardOptions {
   /** Where the console transcript goes. */
   reportDir: string;
   log: Logger;
+  /** The board's lease when the caller has taken it already (and waited for it); else taken here. */
+  lease?: Lease;
 }
 
 function powerFor(config: BoardConfig, transport: Transport, virtual: VirtualBoard | undefined): PowerDriver {
@@ -50,7 +53,7 @@ function powerFor(config: BoardConfig, transport: Transport, virtual: VirtualBoa
 
 export async function openBoard(plan: BenchPlan, config: BoardConfig, opts: OpenBoardOptions): Promise<Board> {
   const log = opts.log.child({ board: config.name });
-  const lease: Lease = acquireLease(`board-${config.name}`, { purpose: `hil ${plan.kind} run, pid ${process.pid}`, log });
+  const lease: Lease = opts.lease ?? acquireLease(boardLockName(config, plan.configPath), { purpose: `hil ${plan.kind} run, pid ${process.pid}`, log });
   let virtual: VirtualBoard | undefined;
   let transport: Transport | undefined;
   try {

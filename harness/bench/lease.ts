@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HilError } from '../errors.ts';
@@ -39,14 +39,16 @@ function readHolder(path: string): Holder | undefined {
   }
 }
 
-/**
- * Takes the cross-process lease on a named resource (a board, a broker port). The lock is a
- * file created with O_EXCL, so exactly one process wins; a lock left by a dead process on
- * this host is taken over with a warning.
- */
-export function acquireLease(name: string, opts: { purpose: string; log?: Logger; dir?: string }): Lease {
+export interface LeaseOptions {
+  purpose: string;
+  log?: Logger;
+  dir?: string;
+}
+
+/** The lease, or who holds it now. A lock left by a dead process on this host is taken over with a warning. */
+function tryLease(name: string, opts: LeaseOptions): { lease: Lease; path: string } | { holder: Holder; path: string } {
   const dir = opts.dir ?? defaultLockDir();
-  mkdirSync(dir, { recursive: true });
+  ensureSharedDir(dir);
   const path = join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose: opts.purpose };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -56,25 +58,90 @@ export function acquireLease(name: string, opts: { purpose: string; log?: Logger
       closeSync(fd);
       let released = false;
       return {
-        name,
-        release() {
-          if (released) return;
-          released = true;
-          if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
+        path,
+        lease: {
+          name,
+          release() {
+            if (released) return;
+            released = true;
+            if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
+          },
         },
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readHolder(path);
-      if (holder && (holder.host !== me.host || alive(holder.pid))) {
-        throw new HilError(
-          `${name} is in use by pid ${holder.pid} on ${holder.host} (${holder.purpose}, since ${holder.since})`,
-          `wait for that run to end, or remove ${path} if it is gone`,
-        );
-      }
+      if (holder && (holder.host !== me.host || alive(holder.pid))) return { holder, path };
       opts.log?.warn({ lease: name, stale: holder }, `taking over a stale lock on ${name} left by a process that is gone`);
       rmSync(path, { force: true });
     }
   }
   throw new HilError(`could not lock ${name}: another process keeps taking it`, `check ${dir}`);
+}
+
+function describeHolder(holder: Holder): string {
+  return `pid ${holder.pid} on ${holder.host} (${holder.purpose}, since ${holder.since})`;
+}
+
+/**
+ * Takes the cross-process lease on a named resource (a board, a broker port) at once, or
+ * fails naming the holder. The lock is a file created with O_EXCL, so exactly one process wins.
+ */
+export function acquireLease(name: string, opts: LeaseOptions): Lease {
+  const got = tryLease(name, opts);
+  if ('lease' in got) return got.lease;
+  throw new HilError(`${name} is in use by ${describeHolder(got.holder)}`, `wait for that run to end, or remove ${got.path} if it is gone`);
+}
+
+export interface WaitOptions extends LeaseOptions {
+  timeoutMs: number;
+  /** Told who holds the lease when the wait begins and every PROGRESS_MS after: one line for a person. */
+  onWait?: (line: string) => void;
+}
+
+const POLL_MS = 250;
+const PROGRESS_MS = 10_000;
+
+/**
+ * Takes the lease, waiting up to `timeoutMs` while another process holds it (another run of
+ * the same bench, a `hil flash` in another terminal), and saying who that is.
+ */
+export async function waitForLease(name: string, opts: WaitOptions): Promise<Lease> {
+  const start = Date.now();
+  let told = -Infinity;
+  for (;;) {
+    const got = tryLease(name, opts);
+    if ('lease' in got) return got.lease;
+    const waited = Date.now() - start;
+    if (waited >= opts.timeoutMs) {
+      throw new HilError(
+        `${name} is still in use by ${describeHolder(got.holder)} after ${Math.round(waited / 1000)} s`,
+        `wait for that run to end, raise --lease-timeout, or remove ${got.path} if it is gone`,
+      );
+    }
+    if (waited - told >= PROGRESS_MS) {
+      told = waited;
+      opts.onWait?.(`waiting for ${name}: in use by ${describeHolder(got.holder)}; ${Math.round((opts.timeoutMs - waited) / 1000)} s left`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** How long a run waits for a board another process holds: HIL_LEASE_TIMEOUT_S (hil test --lease-timeout). */
+export function leaseTimeoutMs(env = process.env): number {
+  const s = Number(env.HIL_LEASE_TIMEOUT_S ?? DEFAULT_LEASE_TIMEOUT_S);
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : DEFAULT_LEASE_TIMEOUT_S * 1000;
+}
+
+export const DEFAULT_LEASE_TIMEOUT_S = 600;
+
+/** The lock folder is shared by every user of the host: world-writable and sticky, like /tmp. */
+function ensureSharedDir(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  try {
+    chmodSync(dir, 0o1777);
+  } catch {
+    // Made by someone else meanwhile: theirs to set.
+  }
 }

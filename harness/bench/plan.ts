@@ -54,6 +54,6 @@ export async function planBench(kind: BenchKind, env = process.env): Promise<Ben
 /** A board's proplet id and API key: the bench file's, or generated for a virtual board. */
 export function boardCredentials(plan: BenchPlan, board: BoardConfig): PropletCredentials {
   return board.port === 'virtual'
-    ? plan.config.propeller.proplets[board.name] ?? generatedCredentials(board.name)
+    ? plan.config.propeller.proplets[board.name] ?? generatedCredentials(plan.configPath, board.name)
     : credentialsFor(plan.config, board.name);
 }

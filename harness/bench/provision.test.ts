@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -60,6 +60,24 @@ test('settings map to the firmware keys; values are quoted for the shell only wh
   expect(shellArg('plain')).toBe('plain');
   expect(shellArg('a "b" \\c')).toBe('"a \\"b\\" \\\\c"');
   expect(shellArg('')).toBe('""');
+});
+
+test('the API key and Wi-Fi PSK typed into the shell stand masked in the transcript, echo and read-back alike', async () => {
+  const r = await rig();
+  try {
+    const secret = { ...settings, apiKey: 'k3y-9f2c-secret', wifiPsk: 'psk with "quote" 42' };
+    await provision(r.console, secret, { timeout: TIMEOUT });
+    r.console.stop();
+    const transcript = readFileSync(join(r.dir, 'console.log'), 'utf8');
+    expect(transcript).toContain('settings write string proplet/api_key ***');
+    expect(transcript).toContain('settings write string proplet/wifi_psk ***');
+    expect(transcript).toContain('settings write string proplet/proplet_id prov-1');
+    expect(transcript).not.toContain('k3y-9f2c-secret');
+    expect(transcript).not.toContain('psk with');
+    expect(r.console.tail(50).join('\n')).not.toContain('k3y-9f2c-secret');
+  } finally {
+    await teardown(r);
+  }
 });
 
 // The board booted before the console was opened (its first lines are gone, as on a real

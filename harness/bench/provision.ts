@@ -84,6 +84,8 @@ function failure(lines: string[], what: RegExp): string | undefined {
  */
 export async function provision(console: Console, settings: ProvisionSettings, { timeout }: ProvisionOptions): Promise<LogEventOf<'boot'>> {
   const keys = settingKeys(settings);
+  // The shell echoes what is typed, and a read-back prints it: the secrets go masked into files.
+  for (const secret of [settings.apiKey, settings.wifiPsk]) if (secret) console.secrets.add(secret, shellArg(secret));
   // An empty line makes the shell print a prompt: proof that the shell, not the ROM or a boot, is listening.
   await command(console, '', timeout).catch((err: unknown) => {
     throw new HilError(
@@ -102,7 +104,7 @@ export async function provision(console: Console, settings: ProvisionSettings, {
     if (failed) throw new HilError(`${console.name}: proplet/${key} did not stick: ${failed}`, 'the firmware may not persist settings; check its settings backend');
     if (out.at(-1) !== value) {
       throw new HilError(
-        `${console.name}: proplet/${key} reads back ${JSON.stringify(out.at(-1) ?? '')}, expected ${JSON.stringify(value)}; last lines:\n${console.tail(8).map((l) => `  | ${l}`).join('\n')}`,
+        `${console.name}: proplet/${key} reads back ${console.secrets.text(JSON.stringify(out.at(-1) ?? ''))}, expected ${console.secrets.text(JSON.stringify(value))}; last lines:\n${console.tail(8).map((l) => `  | ${l}`).join('\n')}`,
         'a value with unusual characters may need another quoting',
       );
     }

@@ -38,6 +38,8 @@ export class VirtualBoard {
   private exit?: Promise<void>;
   private stderrTail: string[] = [];
   private port = 0;
+  private meant = false;
+  private readonly deathListeners = new Set<(why: string) => void>();
 
   private constructor(
     private readonly opts: VirtualBoardOptions,
@@ -66,10 +68,20 @@ export class VirtualBoard {
     return this.child !== undefined;
   }
 
+  /**
+   * Calls the listener when the board's process ends without being told to (not by stop() or
+   * powerOff()), with how it ended and its last output; returns the function that stops it.
+   */
+  onUnexpectedExit(listener: (why: string) => void): () => void {
+    this.deathListeners.add(listener);
+    return () => this.deathListeners.delete(listener);
+  }
+
   /** Orderly stop (SIGTERM), escalating to SIGKILL if the process does not go. */
   async stop(): Promise<void> {
     const { child, exit } = this;
     if (!child || !exit) return;
+    this.meant = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await exit;
@@ -80,6 +92,7 @@ export class VirtualBoard {
   async powerOff(): Promise<void> {
     const { child, exit } = this;
     if (!child || !exit) return;
+    this.meant = true;
     child.kill('SIGKILL');
     await exit;
   }
@@ -101,9 +114,14 @@ export class VirtualBoard {
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.stderrTail = [];
+    this.meant = false;
     this.exit = new Promise((done) =>
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
         if (this.child === child) this.child = undefined;
+        if (!this.meant) {
+          const why = `exited (${signal ?? `code ${code}`}); last output: ${this.stderrTail.slice(-3).join(' | ') || 'none'}`;
+          for (const listener of [...this.deathListeners]) listener(why);
+        }
         done();
       }),
     );

@@ -193,6 +193,20 @@ test('the recorder misses nothing across 10 000 messages, in memory and in the J
   expect(trace).toEqual(JSON.parse(JSON.stringify(broker.events)));
 });
 
+test('a second broker recording into the same trace (a restarted worker) appends: what came before stays', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'hil-rec-')), 'mqtt-v0.jsonl');
+  for (const payload of ['before the failure', 'after the restart']) {
+    broker = await startBroker({ port: 0, recordTo: file });
+    const c = client({ clientId: 'p0' });
+    await once(c, 'connect');
+    await c.publishAsync('t', payload, { qos: 1 });
+    await Promise.all(clients.splice(0).map((x) => x.endAsync(true)));
+    await broker.close();
+  }
+  const publishes = readTrace(file).flatMap((e) => (e.kind === 'publish' ? [e.payload] : []));
+  expect(publishes).toEqual(['before the failure', 'after the restart']);
+});
+
 test('waitFor fails with the last events listed', async () => {
   broker = await startBroker({ port: 0 });
   const c = client({ clientId: 'someone' });

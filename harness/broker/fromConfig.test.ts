@@ -3,8 +3,9 @@ import { BrokerConfigSchema } from '../config/schema.ts';
 import { HilError } from '../errors.ts';
 import { brokerOptionsFromConfig } from './fromConfig.ts';
 
-test('worker i gets basePort + i, and the credentials only when auth is on', () => {
+test('without basePort every broker gets a port the system allocates; with one, board i gets basePort + i', () => {
   const credentials = { 'proplet-1': 'key' };
+  expect(brokerOptionsFromConfig(BrokerConfigSchema.parse({}), { workerIndex: 3, credentials }).port).toBe(0);
   const on = brokerOptionsFromConfig(BrokerConfigSchema.parse({ basePort: 18830 }), { workerIndex: 3, credentials });
   expect(on).toMatchObject({ bind: '127.0.0.1', port: 18833, auth: credentials });
   const off = brokerOptionsFromConfig(BrokerConfigSchema.parse({ auth: false }), { workerIndex: 0, credentials });

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { BrokerOptions, Credentials } from './broker.ts';
 
 export interface WorkerBroker {
-  /** Playwright's worker index: worker i listens on basePort + i (and on the TLS port + i). */
+  /** The board's index: with a basePort, its broker listens on basePort + i (and on the TLS port + i). */
   workerIndex: number;
   /** The proplets' ids and API keys plus the manager's own, accepted when the config says auth: true. */
   credentials: Credentials;
@@ -30,7 +30,8 @@ export function brokerOptionsFromConfig(config: BrokerConfig, worker: WorkerBrok
   };
   return {
     bind: config.bind,
-    port: config.basePort + worker.workerIndex,
+    // 0: a free port the system allocates and the listen checks; the broker keeps it across restarts.
+    port: config.basePort === undefined ? 0 : config.basePort + worker.workerIndex,
     auth: config.auth ? worker.credentials : undefined,
     tls,
     recordTo: worker.recordTo,

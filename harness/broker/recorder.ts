@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HilError } from '../errors.ts';
 import { MqttEventSchema, type MqttEvent, type NewMqttEvent } from './mqttEvent.ts';
@@ -17,17 +17,15 @@ export interface WaitOptions {
 /**
  * Keeps every MQTT event in memory for assertions and appends it to a JSONL file the moment
  * it happens: one synchronous append per event, so a crash of the harness loses nothing
- * already seen.
+ * already seen. The file is only ever appended to: the broker of a worker that replaces a
+ * failed one records into the same run's trace after the traffic that led to the failure.
  */
 export class Recorder {
   readonly events: MqttEvent[] = [];
   private readonly listeners = new Set<EventListener>();
 
   constructor(readonly file?: string) {
-    if (file) {
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, '');
-    }
+    if (file) mkdirSync(dirname(file), { recursive: true });
   }
 
   record(event: NewMqttEvent): MqttEvent {

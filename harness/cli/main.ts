@@ -58,6 +58,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof HilError) {
       console.error(`hil: ${err.line()}`);
+      for (const line of err.also) console.error(`hil: ${line}`);
       process.exitCode = err.exitCode;
     } else if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`hil: ${err.message} (run hil --help)`);

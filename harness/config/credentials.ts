@@ -1,21 +1,26 @@
-import { createHash } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { HilError } from '../errors.ts';
-import type { LabConfig, PropletCredentials } from './schema.ts';
+import { PropletCredentialsSchema, type LabConfig, type PropletCredentials } from './schema.ts';
 
 /**
- * Credentials for a virtual board that the config does not list. Derived from the board name,
- * so they stay the same across runs: a virtual board keeps its provisioned settings in its
- * flash file, and the broker must keep accepting them.
+ * Credentials for a virtual board that the config does not list: random, made once per board
+ * state and kept beside it (<bench folder>/.hil/virtual/<board>.credentials.json, readable by
+ * its owner only), so that they stay the same across runs of one checkout — the board keeps its
+ * provisioned settings in its flash file — while no two checkouts, and nobody who only knows
+ * the board's name, share them.
  */
-export function generatedCredentials(boardName: string): PropletCredentials {
-  const digest = (label: string) => createHash('sha256').update(`proplet-hil/${label}/${boardName}`).digest();
-  const b = digest('proplet-id');
-  // Shaped as an RFC 4122 name-based UUID (version 5 bits, variant 10), as Propeller's ids are UUIDs.
-  b[6] = (b[6]! & 0x0f) | 0x50;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = b.subarray(0, 16).toString('hex');
-  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  return { id, apiKey: digest('api-key').subarray(0, 24).toString('base64url') };
+export function generatedCredentials(configPath: string, boardName: string): PropletCredentials {
+  const file = join(dirname(resolve(configPath)), '.hil', 'virtual', `${boardName}.credentials.json`);
+  if (existsSync(file)) {
+    const kept = PropletCredentialsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (kept.success) return kept.data;
+  }
+  const made = { id: randomUUID(), apiKey: randomBytes(24).toString('base64url') };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(made), { mode: 0o600 });
+  return made;
 }
 
 /** The proplet id and API key of a board; a real board must have them in the config. */

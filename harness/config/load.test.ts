@@ -45,11 +45,11 @@ test('the shipped lab.config.yaml loads with no environment: two virtual boards 
   expect(config.wifi).toEqual({});
   const v0 = credentialsFor(config, 'v0');
   const v1 = credentialsFor(config, 'v1');
-  expect(v0.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(v0.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   expect(v0.id).not.toBe(v1.id);
   expect(v0.apiKey.length).toBeGreaterThanOrEqual(24);
   const again = await loadConfig(new URL('../../lab.config.yaml', import.meta.url).pathname, {});
-  expect(credentialsFor(again, 'v0'), 'generated credentials are stable per board name').toEqual(v0);
+  expect(credentialsFor(again, 'v0'), 'generated credentials are stable per board state').toEqual(v0);
   expect(config.firmware.image, 'paths are resolved from the config folder').toBe(new URL('../../fixtures/build/proplet.bin', import.meta.url).pathname);
 });
 
@@ -120,9 +120,9 @@ test('an unknown key is an error that suggests the key that was meant', async ()
       delete t.boards;
     }),
   );
-  expect(top, 'the typo is reported rather than the key it hides').toMatch(/^unknown key "borads" \(did you mean "boards"\?\) \(and 1 more\)$/);
+  expect(top, 'the typo is reported rather than the key it hides').toMatch(/^unknown key "borads" \(did you mean "boards"\?\)$/);
   expect(await errorLine(variant((t) => (t.propeller.proplets = { v0: { id: 'p', apikey: 'k' } })))).toBe(
-    'propeller.proplets.v0: unknown key "apikey" (did you mean "apiKey"?) (and 1 more)',
+    'propeller.proplets.v0: unknown key "apikey" (did you mean "apiKey"?)',
   );
   expect(await errorLine(variant((t) => (t.colour = 'blue')))).toMatch(/^unknown key "colour" \(known: version, boards, broker/);
 });
@@ -154,7 +154,7 @@ test('checks across keys: duplicate names and ports, credentials for unknown boa
     'propeller.proplets.v9: no board named "v9" (boards: v0, v1)',
   );
   expect(await errorLine(variant((t) => (t.boards[0].port = '/dev/ttyACM0')))).toBe(
-    'boards[0].power.driver: power driver "virtual" needs port: virtual; got port "/dev/ttyACM0" (and 1 more)',
+    'boards[0].power.driver: power driver "virtual" needs port: virtual; got port "/dev/ttyACM0"',
   );
   expect(await errorLine(variant((t) => (t.firmware = { expectVersion: '1.0.0' })))).toBe(
     'firmware: expected image (one file at 0x0) or manifest (files + offsets); got neither',

@@ -53,8 +53,11 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
   if (!parsed.success) {
     // An unknown key usually explains a "missing" one (a typo), so it is the one to report.
     const issues = [...parsed.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw fail(issueLine(issues[0]!, expanded.value, LabConfigSchema, expanded.unset) + more);
+    // Every mistake, each on its line, so that one pass fixes them all.
+    const [first, ...rest] = issues.map((issue) => `${path}: ${issueLine(issue, expanded.value, LabConfigSchema, expanded.unset)}`);
+    const err = new HilError(first!, undefined, 2);
+    err.also = rest;
+    throw err;
   }
 
   const config = parsed.data;
@@ -67,7 +70,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     config.broker.tls.key = fromConfig(config.broker.tls.key);
   }
   for (const board of config.boards) {
-    if (board.port === 'virtual') config.propeller.proplets[board.name] ??= generatedCredentials(board.name);
+    if (board.port === 'virtual') config.propeller.proplets[board.name] ??= generatedCredentials(path, board.name);
   }
   return config;
 }

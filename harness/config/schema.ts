@@ -68,8 +68,12 @@ export type BoardConfig = z.infer<typeof BoardConfigSchema>;
 
 export const BrokerConfigSchema = z.strictObject({
   bind: text.default('127.0.0.1'),
-  /** Worker i listens on basePort + i. */
-  basePort: integer(1, 65535).default(18830),
+  /**
+   * Absent (the default): every broker listens on a port the system allocates, so runs on one
+   * host never clash. Set: board i's broker listens on basePort + i (labs whose firewall opens
+   * fixed ports).
+   */
+  basePort: integer(1, 65535).optional(),
   /** The address boards dial: this host as the boards' network sees it. */
   advertisedHost: text.default('127.0.0.1'),
   auth: flag.default(true),

@@ -2,6 +2,7 @@ import { HilError } from '../errors.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { LogEvent, LogEventKind, LogEventOf } from './events.ts';
 import { ConsoleParser } from './parser.ts';
+import { SecretMask } from './secretMask.ts';
 import { Transcript } from './transcript.ts';
 
 export interface ConsoleOptions {
@@ -43,6 +44,8 @@ export class Console {
   private transcript: Transcript | undefined;
   private unsubscribe: (() => void) | undefined;
   private startedAt = 0;
+  /** Secrets typed into this console (provisioning): masked in its transcript and in what it reports. */
+  readonly secrets = new SecretMask();
 
   constructor(
     private readonly transport: Pick<Transport, 'onData' | 'write' | 'url'>,
@@ -54,7 +57,7 @@ export class Console {
 
   start(): void {
     if (this.unsubscribe) return;
-    this.transcript = new Transcript(this.transcriptPath);
+    this.transcript = new Transcript(this.transcriptPath, this.secrets);
     this.startedAt = performance.now();
     this.unsubscribe = this.transport.onData((chunk) => this.receive(chunk));
   }
@@ -87,7 +90,7 @@ export class Console {
 
   /** The last n complete lines. */
   tail(n = TAIL_LINES): string[] {
-    return this.lines.slice(-n);
+    return this.lines.slice(-n).map((line) => this.secrets.text(line));
   }
 
   /**

@@ -1,21 +1,36 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SecretMask } from './secretMask.ts';
 
 /**
  * The raw console as a file: every byte as received (ANSI codes, noise and line ends
  * included), each line prefixed with the ISO time its first byte arrived. Bytes are written
- * with a synchronous write as they come, so a harness that crashes loses nothing it had read.
+ * with a synchronous write as they come, so a harness that crashes loses nothing it had read —
+ * except, while secrets are known, the few bytes that could be the start of one, held back
+ * until the line ends so that every secret is masked whole.
  */
 export class Transcript {
   private fd: number | undefined;
   private atLineStart = true;
+  private pending: Buffer = Buffer.alloc(0);
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly mask = new SecretMask(),
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'a');
   }
 
-  write(chunk: Uint8Array, at = new Date()): void {
+  write(input: Uint8Array, at = new Date()): void {
+    if (this.fd === undefined || input.length === 0) return;
+    const masked = this.mask.bytes(Buffer.concat([this.pending, input]));
+    const keep = masked[masked.length - 1] === 0x0a ? 0 : Math.min(this.mask.holdBack, masked.length);
+    this.pending = masked.subarray(masked.length - keep);
+    this.emit(masked.subarray(0, masked.length - keep), at);
+  }
+
+  private emit(chunk: Uint8Array, at: Date): void {
     if (this.fd === undefined || chunk.length === 0) return;
     const stamp = Buffer.from(`${at.toISOString()} `);
     const parts: Buffer[] = [];
@@ -34,6 +49,8 @@ export class Transcript {
   /** Ends an unfinished last line (a prompt) so the file ends with a newline, and closes. */
   close(): void {
     if (this.fd === undefined) return;
+    this.emit(this.pending, new Date());
+    this.pending = Buffer.alloc(0);
     if (!this.atLineStart) writeSync(this.fd, '\n');
     closeSync(this.fd);
     this.fd = undefined;

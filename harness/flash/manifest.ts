@@ -58,6 +58,15 @@ function readRegion(name: string, offset: number, path: string): FlashRegion {
   }
   const data = new Uint8Array(readFileSync(path));
   if (data.length === 0) throw new HilError(`image file ${path} is empty`, 'rebuild the firmware', 2);
+  // What boots from 0x0 (a bootloader, or Zephyr's simple-boot app) must be an image; data
+  // regions elsewhere in a manifest (partition table, settings) need not be.
+  if (!isImage(data) && offset === 0) {
+    throw new HilError(
+      `image file ${path} is not an ESP32-S3 image: it starts with 0x${data[0]!.toString(16).padStart(2, '0')}, an image with 0xe9; nothing was written`,
+      'pass the firmware image (zephyr.bin) or a flash manifest',
+      2,
+    );
+  }
   if (!isImage(data)) return { name, offset, path, data };
   let image: ImageInfo;
   try {

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { openBoard, type Board } from '../bench/board.ts';
+import { boardLockName } from '../bench/boardLock.ts';
+import { leaseTimeoutMs, waitForLease, type Lease } from '../bench/lease.ts';
 import { boardCredentials, planBench, type BenchPlan } from '../bench/plan.ts';
 import { provision } from '../bench/provision.ts';
 import { startBroker, type Broker } from '../broker/broker.ts';
@@ -16,7 +18,7 @@ import { Manager } from '../propeller/manager.ts';
 import { loadPayloadCases, loadWorkloads, type LoadedPayloadCase, type LoadedWorkload } from '../propeller/workloadTable.ts';
 import { Observations } from '../report/observations.ts';
 import { runDir } from '../report/runDir.ts';
-import type { BenchInfo } from '../report/summary.ts';
+import { NOT_RUN, type BenchInfo } from '../report/summary.ts';
 import type { BoardOptions } from './options.ts';
 
 /**
@@ -59,6 +61,7 @@ type WorkerFixtures = BoardOptions & {
   workerLog: Logger;
   settings: BenchSettings;
   broker: BrokerHandle;
+  boardLease: Lease;
   board: Board;
   manager: Manager;
   workloads: Record<string, LoadedWorkload>;
@@ -66,17 +69,20 @@ type WorkerFixtures = BoardOptions & {
 };
 
 type TestFixtures = {
+  boardGate: void;
   observations: Observations;
   witness: void;
 };
 
+const setupFailedFile = (boardName: string) => join(runDir(), `setup-failed-${boardName}.txt`);
+
 /**
- * A board that failed setup is reported once: the reason is kept for the rest of the run, and
- * every later worker of that board fails its tests with it at once instead of repeating the
- * whole setup (and its timeouts) for each test.
+ * A board that failed setup is reported once: the reason is kept for the rest of the run, the
+ * test that met it fails with it, and every later test of that board is marked as not run
+ * because of it (boardGate) instead of repeating the whole setup (and its timeouts).
  */
 async function onceOnly<T>(boardName: string, setup: () => Promise<T>): Promise<T> {
-  const file = join(runDir(), `setup-failed-${boardName}.txt`);
+  const file = setupFailedFile(boardName);
   if (existsSync(file)) throw new HilError(`board ${boardName} failed setup earlier in this run: ${readFileSync(file, 'utf8')}`);
   try {
     return await setup();
@@ -184,15 +190,34 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
 
+  // The board's host-wide lease, waited for (with a line naming the holder) while another run
+  // or a hil command holds it; bounded by --lease-timeout, so its own timeout.
+  boardLease: [
+    async ({ plan, boardName, workerLog }, use) => {
+      const config = plan.boards.find((b) => b.name === boardName)!;
+      const lease = await onceOnly(boardName, () =>
+        waitForLease(boardLockName(config, plan.configPath), {
+          purpose: `hil ${plan.kind} run, pid ${process.pid}`,
+          timeoutMs: leaseTimeoutMs(),
+          log: workerLog,
+          onWait: (line) => process.stderr.write(`hil: ${boardName}: ${line}\n`),
+        }),
+      );
+      await use(lease);
+      lease.release();
+    },
+    { scope: 'worker', timeout: leaseTimeoutMs() + 10_000 },
+  ],
+
   // The board as every test starts with it: leased, flashed (unchanged regions skipped),
   // provisioned for this worker's broker, booted, connected and announced.
   board: [
-    async ({ plan, boardName, broker, manager, settings, workerLog }, use) => {
+    async ({ plan, boardName, boardLease, broker, manager, settings, workerLog }, use) => {
       const config = plan.boards.find((b) => b.name === boardName)!;
       const reports = runDir();
       let mac = '';
       const board = await onceOnly(boardName, async () => {
-        const opened = await step(workerLog, 'open', { board: boardName }, () => openBoard(plan, config, { reportDir: reports, log: workerLog }));
+        const opened = await step(workerLog, 'open', { board: boardName }, () => openBoard(plan, config, { reportDir: reports, log: workerLog, lease: boardLease }));
         try {
           const { timeouts, propeller, wifi } = plan.config;
           const flashed = await step(workerLog, 'flash', { board: boardName }, () =>
@@ -261,6 +286,22 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
 
+  // Before any fixture touches the board: a board that failed its bring-up earlier in the run
+  // has its remaining tests skipped, annotated with its reason (summary.json: notRun), so they
+  // are neither failed again one by one nor counted as passed.
+  boardGate: [
+    async ({ boardName }, use, testInfo) => {
+      const file = setupFailedFile(boardName);
+      if (existsSync(file)) {
+        const reason = `board ${boardName} failed its bring-up earlier in this run: ${readFileSync(file, 'utf8')}`;
+        testInfo.annotations.push({ type: NOT_RUN, description: reason });
+        testInfo.skip(true, `not run: ${reason}`);
+      }
+      await use();
+    },
+    { auto: true },
+  ],
+
   observations: async ({}, use) => {
     await use(new Observations());
   },
@@ -272,9 +313,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const consoleMark = board.console.mark();
       const brokerMark = broker.embedded?.mark();
       const managerMark = manager.mark();
+      // A board that vanishes (its port closed, its process ended) is named in the failure.
+      const losses: string[] = [];
+      const stopWatching = board.transport.onClose((err) => {
+        losses.push(`${new Date().toISOString()}${err ? ` (${err.message.split('\n')[0]})` : ''}`);
+      });
       await use();
+      stopWatching();
       const events = board.console.events.slice(consoleMark);
-      const lines = events.filter((e) => e.kind === 'line').map((e) => e.text);
+      const lines = events.filter((e) => e.kind === 'line').map((e) => board.console.secrets.text(e.text));
       await testInfo.attach(`console-${board.name}.txt`, {
         body: `${lines.join('\n')}\n\n(full transcript: ${board.console.transcriptPath})\n`,
         contentType: 'text/plain',
@@ -290,6 +337,14 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       }
       await observations.attachTo(testInfo);
       const allowReset = testInfo.annotations.some((a) => a.type === RESETS_BOARD.type);
+      if (losses.length > 0 && testInfo.status !== testInfo.expectedStatus) {
+        throw new HilError(
+          `${board.name}: the board's connection ${board.transport.url} closed at ${losses.join(', ')} during this test` +
+            `${board.transport.isOpen ? ' (reopened since)' : ' and stayed closed: the port was lost or the board process ended'}` +
+            `\nlast console lines:\n${board.console.tail(TAIL).join('\n')}`,
+          `transcript: ${board.console.transcriptPath}`,
+        );
+      }
       const problems = misbehaviour(events, allowReset);
       if (problems.length > 0) {
         throw new HilError(

@@ -44,6 +44,8 @@ export const SummarySchema = z.object({
       tags: z.array(z.string()).default([]),
       durationMs: z.number(),
       error: z.string().optional(),
+      /** A test skipped because its board failed its bring-up earlier in the run: that board's reason. */
+      notRun: z.string().optional(),
     }),
   ),
   metrics: z.record(z.string(), MetricSchema),
@@ -51,6 +53,9 @@ export const SummarySchema = z.object({
   fatalErrors: z.array(z.object({ board: z.string(), reason: z.string(), test: z.string() })),
 });
 export type Summary = z.infer<typeof SummarySchema>;
+
+/** The annotation of a test not run because its board failed its bring-up (its reason as description). */
+export const NOT_RUN = 'not-run';
 
 /** One observation a test makes, attached to its result and gathered by the summary reporter. */
 export const ObservationSchema = z.discriminatedUnion('type', [

@@ -4,6 +4,7 @@ import type { FullConfig, Reporter, Suite, TestCase, TestResult } from '@playwri
 import { runDir, runId } from './runDir.ts';
 import {
   BENCH_INFO_PATTERN,
+  NOT_RUN,
   BenchInfoSchema,
   OBSERVATIONS_ATTACHMENT,
   ObservationSchema,
@@ -51,6 +52,7 @@ export default class SummaryReporter implements Reporter {
       tags: test.tags,
       durationMs: result.duration,
       ...(result.error?.message ? { error: firstLine(result.error.message) } : {}),
+      ...notRun(test),
     });
     for (const attachment of result.attachments) {
       if (attachment.name !== OBSERVATIONS_ATTACHMENT || !attachment.body) continue;
@@ -101,6 +103,11 @@ function readBenchInfo(dir: string): BenchInfo {
     firmware: infos[0]?.firmware ?? { name: 'unknown', version: 'unknown', sha256: '' },
     boards: infos.flatMap((i) => i.boards),
   };
+}
+
+function notRun(test: TestCase): { notRun?: string } {
+  const reason = test.annotations.find((a) => a.type === NOT_RUN)?.description;
+  return reason ? { notRun: reason } : {};
 }
 
 function firstLine(text: string): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { PeerProcess, runPeer } from '../../broker/peerProcess.ts';
@@ -36,6 +37,29 @@ test('hil broker shows connects, refusals, publishes and deliveries from standar
   const end = await broker.finished(10_000);
   expect(end.code, end.stderr).toBe(0);
   expect(end.stdout).toContain('broker stopped');
+});
+
+test('hil broker listens on 127.0.0.1 by default and wants credentials unless --anonymous', async () => {
+  const bare = await runPeer(process.execPath, [hil, 'broker', '--port', '0']);
+  expect(bare.code).toBe(2);
+  expect(bare.stderr.trim()).toBe('hil: hil broker needs credentials: --user U --password P (or --anonymous to accept any client)');
+  const open = new PeerProcess(process.execPath, [hil, 'broker', '--port', '0', '--anonymous']);
+  try {
+    await open.waitForOutput('broker listening on ', 15_000);
+    const port = Number(/broker listening on mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(open.stdout)?.[1]);
+    // Listening on loopback only: the kernel's table of listening sockets says so.
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    const listening = [readFileSync('/proc/net/tcp', 'utf8'), readFileSync('/proc/net/tcp6', 'utf8')]
+      .join('\n')
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A')
+      .map((f) => f[1]!.split(':')[0]);
+    expect(listening).toEqual(['0100007F']);
+  } finally {
+    open.kill('SIGINT');
+    await open.finished(10_000);
+  }
 });
 
 test('hil broker refuses --user without --password as a usage error', async () => {

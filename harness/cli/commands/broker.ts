@@ -4,7 +4,7 @@ import { formatEvent } from '../../broker/trafficView.ts';
 import { HilError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 
-const USAGE = `usage: hil broker [--port N] [--bind ADDR] [--user U --password P] [--record FILE] [--json]
+const USAGE = `usage: hil broker [--port N] [--host ADDR] (--user U --password P | --anonymous) [--record FILE] [--json]
 
 Runs the harness's MQTT broker on its own, for debugging a board by hand: point the board's
 mqtt_broker_host/mqtt_broker_port settings at this host and watch the traffic live. Any
@@ -15,9 +15,11 @@ base64 modules shown by size), "→" the broker delivered to a subscriber, plus 
 keep-alive, will), refusals, disconnects with their cause, subscriptions.
 
   --port N         port to listen on (default 1883; 0 picks a free one)
-  --bind ADDR      address to listen on (default 0.0.0.0, so boards on the network reach it)
+  --host ADDR      address to listen on (default 127.0.0.1: this host only; 0.0.0.0 or the
+                   host's LAN address so that boards on the network reach it); --bind is the same
   --user U         accept only this username …
-  --password P     … with this password (a proplet's id and API key); default: anyone
+  --password P     … with this password (a proplet's id and API key)
+  --anonymous      accept any client without credentials (one of the two is required)
   --record FILE    also append every event to FILE as JSON lines
   --json           print events as JSON lines instead of the readable view
 
@@ -32,7 +34,9 @@ export const brokerCommand: Command = {
       args: ctx.args,
       options: {
         port: { type: 'string', default: '1883' },
-        bind: { type: 'string', default: '0.0.0.0' },
+        host: { type: 'string' },
+        bind: { type: 'string' },
+        anonymous: { type: 'boolean', default: false },
         user: { type: 'string' },
         password: { type: 'string' },
         record: { type: 'string' },
@@ -43,10 +47,14 @@ export const brokerCommand: Command = {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HilError(`--port ${values.port}: expected a port number 0–65535`, undefined, 2);
     if ((values.user === undefined) !== (values.password === undefined)) {
-      throw new HilError('--user and --password go together', 'give both, or neither to accept anyone', 2);
+      throw new HilError('--user and --password go together', 'give both, or --anonymous to accept anyone', 2);
     }
+    if (values.user === undefined && !values.anonymous) {
+      throw new HilError('hil broker needs credentials: --user U --password P', 'or --anonymous to accept any client', 2);
+    }
+    if (values.user !== undefined && values.anonymous) throw new HilError('--anonymous and --user exclude each other', undefined, 2);
     const broker = await startBroker({
-      bind: values.bind,
+      bind: values.host ?? values.bind ?? '127.0.0.1',
       port,
       auth: values.user !== undefined ? { [values.user]: values.password! } : undefined,
       recordTo: values.record,

@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +71,29 @@ test('a missing image file is exit 2 with one line', async () => {
 
 test('an image for another chip is refused with exit 2', async () => {
   expectOneLine(await hil('--port', board.url, fixture('wrong-chip.bin')), 2, /is built for ESP32-C3, this bench expects ESP32-S3/);
+});
+
+/** Every file of the board's state (its flash among them) with its bytes: what a write would change. */
+function stateBytes(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .map((f) => [f, readFileSync(join(dir, f)).toString('base64')]),
+  );
+}
+
+test('random bytes or a text file are refused with exit 2 before a byte reaches the board', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-garbage-'));
+  try {
+    writeFileSync(join(dir, 'random.bin'), Buffer.concat([Buffer.from([0x5a]), randomBytes(64 * 1024)]));
+    writeFileSync(join(dir, 'notes.txt'), 'this is the release note, not the firmware\n'.repeat(100));
+    const before = stateBytes(board.stateDir);
+    expectOneLine(await hil('--port', board.url, join(dir, 'random.bin')), 2, /random\.bin is not an ESP32-S3 image: it starts with 0x5a, an image with 0xe9; nothing was written/);
+    expectOneLine(await hil('--port', board.url, join(dir, 'notes.txt')), 2, /notes\.txt is not an ESP32-S3 image: it starts with 0x74/);
+    expect(stateBytes(board.stateDir), 'the board\u2019s flash is untouched').toEqual(before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('usage mistakes are exit 2', async () => {

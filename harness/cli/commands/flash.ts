@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { boardLockName } from '../../bench/boardLock.ts';
 import { acquireLease, type Lease } from '../../bench/lease.ts';
 import { virtualStateDir } from '../../bench/plan.ts';
 import { VirtualBoard } from '../../bench/virtualBoards.ts';
@@ -86,7 +87,7 @@ async function usbIds(port: string): Promise<SerialPortInfo | undefined> {
  * boots what was flashed here, and finds it unchanged.
  */
 async function openBoardPort(board: BoardPort, fromConfig: string | undefined, log: Logger): Promise<OpenedPort> {
-  const lease: Lease | undefined = fromConfig ? acquireLease(`board-${board.name}`, { purpose: `hil flash, pid ${process.pid}`, log }) : undefined;
+  const lease: Lease | undefined = fromConfig ? acquireLease(boardLockName(board, fromConfig), { purpose: `hil flash, pid ${process.pid}`, log }) : undefined;
   let virtual: VirtualBoard | undefined;
   try {
     if (board.port === 'virtual') virtual = await VirtualBoard.start({ stateDir: virtualStateDir(fromConfig!, board.name) }, log);

@@ -1,13 +1,17 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
+import { DEFAULT_LEASE_TIMEOUT_S } from '../../bench/lease.ts';
+import { preflight } from '../../bench/preflight.ts';
+import { BoardConfigSchema } from '../../config/schema.ts';
+import { virtualBoardNames } from '../../playwright/projects.ts';
 import { HilError } from '../../errors.ts';
 import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
 import { loadSummary } from '../../report/loadSummary.ts';
 import { runDir, runId } from '../../report/runDir.ts';
+import { runInOwnGroup } from '../../run/runGroup.ts';
 import type { Command } from '../command.ts';
 
 const require = createRequire(import.meta.url);
@@ -22,6 +26,9 @@ export const testCommand: Command = {
   --firmware F     an image (flashed at 0x0) or a flash manifest, instead of the config's firmware
   --board NAME     only this board (repeatable)
   --boards N       how many virtual boards (default 2)
+  --lease-timeout S
+                   how long to wait for a board another run or hil command holds
+                   (default ${DEFAULT_LEASE_TIMEOUT_S} s); a line names the holder meanwhile
   --known-failures TAG
                    the firmware has known gaps: succeed only if exactly the tests tagged TAG
                    fail (e.g. @upstream-gap on fixtures/build/upstream.bin)
@@ -39,6 +46,7 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
         board: { type: 'string', multiple: true },
         boards: { type: 'string' },
         'known-failures': { type: 'string' },
+        'lease-timeout': { type: 'string' },
       },
     });
     if (values.virtual && values.lab) throw new HilError('--virtual and --lab exclude each other', 'pick one bench', 2);
@@ -49,8 +57,20 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
       throw new HilError(`firmware ${values.firmware} does not exist`, kind === 'virtual' ? 'npm run fixtures builds fixtures/build/*.bin' : undefined, 2);
     }
     if (values.boards && !/^[1-9]\d*$/.test(values.boards)) throw new HilError(`--boards ${values.boards}: expected a positive whole number`, undefined, 2);
+    const leaseTimeout = values['lease-timeout'];
+    if (leaseTimeout !== undefined && !/^\d+$/.test(leaseTimeout)) throw new HilError(`--lease-timeout ${leaseTimeout}: expected a whole number of seconds`, undefined, 2);
     if (kind === 'lab' && !config.boards.some((b) => b.port !== 'virtual')) {
       throw new HilError(`${ctx.configPath} has no lab boards (all are virtual)`, 'describe your boards in a bench file and pass it with --config', 2);
+    }
+    // Setup errors up front, each on its line, before any runner or board starts.
+    const boards =
+      kind === 'virtual'
+        ? virtualBoardNames({ ...process.env, ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}) }).map((name) => BoardConfigSchema.parse({ name, chip: 'esp32s3', port: 'virtual' }))
+        : config.boards.filter((b) => b.port !== 'virtual');
+    const problems = await preflight({ config, boards, selected: values.board, firmware: values.firmware });
+    if (problems.length > 0) {
+      for (const p of problems) console.error(`hil: ${p}`);
+      return 2;
     }
     const projects = values.board?.length ? values.board.map((b) => `${kind}-${b}`) : [`${kind}-*`];
     const env = {
@@ -59,14 +79,14 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
       HIL_CONFIG: resolve(ctx.configPath),
       ...(values.firmware ? { HIL_FIRMWARE: resolve(values.firmware) } : {}),
       ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}),
+      ...(leaseTimeout ? { HIL_LEASE_TIMEOUT_S: leaseTimeout } : {}),
     };
     const cli = require.resolve('@playwright/test/cli');
-    const args = [cli, 'test', ...projects.map((p) => `--project=${p}`), ...passThrough];
+    const args = ['test', ...projects.map((p) => `--project=${p}`), ...passThrough];
     ctx.log.debug({ args }, 'starting playwright');
-    const code = await new Promise<number>((done) => {
-      const child = spawn(process.execPath, args, { stdio: 'inherit', env });
-      child.on('exit', (status, signal) => done(status ?? (signal ? 1 : 0)));
-    });
+    // Its own process group: a signal to hil ends the whole run, and so does hil's death.
+    const { code, stoppedBy } = await runInOwnGroup(cli, args, { env });
+    if (stoppedBy) return code;
     const tag = values['known-failures'];
     if (!tag) return code;
     const check = checkKnownFailures(loadSummary(runDir()), tag);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { imageSet } from '../../../fixtures/images.ts';
+import { freshRoot, marked, REPO as REPO_ROOT, startHil, until } from '../../testing/hilRun.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -61,4 +62,25 @@ test('hil virtual without "start" is a usage error', async () => {
   const code = await new Promise<number | null>((resolve) => hil.on('exit', resolve));
   expect(code, stderr).toBe(2);
   expect(stderr).toContain('hil virtual expects "start"');
+});
+
+test('hil virtual start reports a board that dies, stops the others and exits 1', async () => {
+  const root = freshRoot('virtual-dies');
+  const run = startHil(['virtual', 'start', '--boards', '2', '--state', join(root, 'state')], {
+    config: join(REPO_ROOT, 'lab.config.yaml'),
+    lockDir: join(root, 'locks'),
+    reportsDir: join(root, 'reports'),
+  });
+  try {
+    await until('two board URLs', 60_000, () => ((run.output().match(/^rfc2217:\/\/127\.0\.0\.1:\d+$/gm) ?? []).length >= 2 ? true : undefined));
+    const boards = marked(run.mark).filter((p) => p.cmd.includes('firmware/virtual/main.ts') && p.cmd.includes(join(root, 'state', 'v1')));
+    expect(boards).toHaveLength(1);
+    process.kill(boards[0]!.pid, 'SIGKILL');
+    expect(await run.exited, run.output()).toBe(1);
+    expect(run.output()).toMatch(/hil: virtual board v1 \(rfc2217:\/\/127\.0\.0\.1:\d+, state .*\/v1\) exited \(SIGKILL\); last output: .* \(the other boards were stopped/);
+    await until('no board process left', 10_000, () => (marked(run.mark).some((p) => p.cmd.includes('firmware/virtual/main.ts')) ? undefined : true));
+  } finally {
+    run.kill();
+    rmSync(root, { recursive: true, force: true });
+  }
 });

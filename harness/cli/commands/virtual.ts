@@ -59,8 +59,13 @@ export const virtualCommand: Command = {
     );
     for (const board of boards) console.log(board.url);
     ctx.log.info({ boards: boards.length, state: values.state ?? DEFAULT_STATE }, 'virtual boards running; Ctrl-C stops them');
-    await stopRequested;
+    // A board that dies on its own ends the command, saying which and how: its URL is dead.
+    const died = new Promise<string>((resolve) => {
+      boards.forEach((b, i) => b.onUnexpectedExit((why) => resolve(`virtual board v${i} (${b.url}, state ${b.stateDir}) ${why}`)));
+    });
+    const death = await Promise.race([stopRequested.then(() => undefined), died]);
     await Promise.all(boards.map((b) => b.stop()));
+    if (death) throw new HilError(death, 'the other boards were stopped; hil virtual start again to restart them');
     return 0;
   },
 };
