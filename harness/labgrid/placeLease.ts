@@ -22,6 +22,9 @@ export interface PlaceLease {
   release(): Promise<void>;
 }
 
+/** A busy place is waited for this long unless the bench file says otherwise (timeouts.placeWait). */
+export const DEFAULT_PLACE_WAIT_MS = 600_000;
+
 export interface LeaseOptions {
   log: Logger;
   /** How long to wait for a busy place before giving up (the holder is named). */
