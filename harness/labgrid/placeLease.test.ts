@@ -4,11 +4,12 @@
  * exporter's RFC 2217 port, powers it through labgrid's own driver, waits for a busy place while
  * naming the holder, and a killed run's place comes free again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { pino } from 'pino';
 import { imageSet } from '../../fixtures/images.ts';
@@ -24,6 +25,7 @@ import { startTestLab, type TestLab } from './testLab.ts';
 const log = pino({ level: 'silent' });
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const HOLD = join(REPO, 'harness', 'labgrid', 'holdPlace.ts');
+const HIL = join(REPO, 'harness', 'cli', 'hil.mjs');
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
@@ -41,7 +43,9 @@ test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hil-lease-'));
   const firmware = join(dir, 'proplet.bin');
   writeFileSync(firmware, imageSet()['proplet.bin']);
-  lab = await startTestLab({ boards: 1, firmware, bin, log });
+  lab = await startTestLab({ boards: 2, firmware, bin, log });
+  // v1 is another kind of board: a tag filter for esp32s3 must never draw it.
+  await lab.client('-p', 'v1', 'set-tags', 'board=esp32c3');
 });
 
 test.afterAll(async () => {
@@ -212,4 +216,57 @@ test('a place the coordinator does not know is a usage error naming it', async (
   expect(err).toBeInstanceOf(HilError);
   expect((err as HilError).message).toContain('no place matches place nosuch');
   expect((err as HilError).exitCode).toBe(2);
+});
+
+function benchFile(port: string): string {
+  const path = join(dir, `bench-${Date.now()}.yaml`);
+  writeFileSync(
+    path,
+    [
+      'version: 1',
+      'boards:',
+      `  - { name: lab-a, chip: esp32s3, port: "${port}" }`,
+      'broker: { advertisedHost: 192.168.10.2 }',
+      'firmware: { image: proplet.bin }',
+      'propeller: { tenant: t1, channel: c1 }',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+test('hil boards lists the places the bench file can use, with who holds them', async () => {
+  const run = holdPlace(`labgrid://${lab.coordinator}/v0`);
+  const held = await run.line('acquired');
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [HIL, '--config', benchFile(`labgrid://${lab.coordinator}?board=esp32s3`), 'boards', '--json', '--sysfs', dir], { timeout: 60_000 });
+    const out = JSON.parse(stdout) as { boards: unknown[]; labgrid: { coordinator: string; places: Record<string, unknown>[] }[] };
+    expect(out.boards).toEqual([{ name: 'lab-a', port: `labgrid://${lab.coordinator}?board=esp32s3`, device: 'labgrid (places below)' }]);
+    expect(out.labgrid).toEqual([
+      {
+        coordinator: lab.coordinator,
+        places: [
+          {
+            coordinator: lab.coordinator,
+            place: 'v0',
+            tags: { board: 'esp32s3' },
+            boards: ['lab-a'],
+            state: `acquired by ${held.holder as string}`,
+            holder: held.holder,
+            serial: lab.boards[0]!.url,
+            power: ['NetworkPowerPort'],
+          },
+        ],
+      },
+    ]);
+  } finally {
+    run.child.stdin!.end();
+    await run.exited;
+  }
+});
+
+test('hil boards names an unreachable coordinator in one line and still lists the rest', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [HIL, '--config', benchFile('labgrid://127.0.0.1:1/v0'), 'boards', '--sysfs', dir], { timeout: 60_000 });
+  expect(stdout).toMatch(/^labgrid places on 127\.0\.0\.1:1: labgrid coordinator 127\.0\.0\.1:1 is unreachable: .+$/m);
+  expect(stdout).toContain('lab-a');
 });
