@@ -5,7 +5,7 @@
  * naming the holder, and a killed run's place comes free again.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { pino } from 'pino';
 import { imageSet } from '../../fixtures/images.ts';
+import { openBoard } from '../bench/board.ts';
+import { planBench } from '../bench/plan.ts';
 import { HilError } from '../errors.ts';
 import { LabgridPower } from '../power/labgrid.ts';
 import { requireInstalledPeer } from '../testing/peers.ts';
@@ -269,4 +271,22 @@ test('hil boards names an unreachable coordinator in one line and still lists th
   const { stdout } = await promisify(execFile)(process.execPath, [HIL, '--config', benchFile('labgrid://127.0.0.1:1/v0'), 'boards', '--sysfs', dir], { timeout: 60_000 });
   expect(stdout).toMatch(/^labgrid places on 127\.0\.0\.1:1: labgrid coordinator 127\.0\.0\.1:1 is unreachable: .+$/m);
   expect(stdout).toContain('lab-a');
+});
+
+test('a bench board on a labgrid place is leased for the run: console over the place\'s serial port, labgrid power, released on close', async () => {
+  const config = benchFile(`labgrid://${lab.coordinator}?board=esp32s3`);
+  writeFileSync(config, readFileSync(config, 'utf8').replace('image: proplet.bin', `image: ${join(dir, 'proplet.bin')}`).replace('propeller: { tenant: t1, channel: c1 }', 'propeller: { tenant: t1, channel: c1, proplets: { lab-a: { id: p1, apiKey: k1 } } }'));
+  const plan = await planBench('lab', { HIL_CONFIG: config });
+  const board = await openBoard(plan, plan.boards[0]!, { reportDir: join(dir, 'reports'), log });
+  try {
+    expect(board.power.kind).toBe('labgrid');
+    expect(board.transport.url).toBe(lab.boards[0]!.url);
+    expect((await placeUntil('v0', (p) => p.acquired !== null, 5_000)).acquired).toMatch(/:hil-\d+$/);
+    const since = board.console.mark();
+    await board.power.cycle(200);
+    await board.console.expect('rst:0x1 (POWERON)', { timeout: 15_000, since });
+  } finally {
+    await board.close();
+  }
+  await placeUntil('v0', free, 5_000);
 });
