@@ -195,6 +195,19 @@ test('a run killed with SIGKILL leaves its place free: its labgrid session lets 
   await placeUntil('v0', free, 10_000);
 });
 
+test('a run ended by SIGINT or SIGTERM leaves its place free', async () => {
+  const runs = [
+    { place: 'v0', signal: 'SIGINT' as const },
+    { place: 'v1', signal: 'SIGTERM' as const },
+  ].map((r) => ({ ...r, run: holdPlace(`labgrid://${lab.coordinator}/${r.place}`) }));
+  for (const r of runs) await r.run.line('acquired');
+  for (const r of runs) r.run.child.kill(r.signal);
+  for (const r of runs) {
+    await r.run.exited;
+    await placeUntil(r.place, free, 10_000);
+  }
+});
+
 test('a place left acquired by a dead run on this host (run and session killed together) is taken back by the next run', async () => {
   const run = holdPlace(`labgrid://${lab.coordinator}/v0`);
   const held = await run.line('acquired');
