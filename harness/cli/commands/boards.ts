@@ -17,7 +17,7 @@ the serial ports this host sees: path, USB VID:PID, serial number, USB location,
 mark for likely ESP32-S3 boards, and the configured board each one is. For labgrid boards
 (port: labgrid://…) it lists the coordinator's places they can use, with who holds each.
 
-  --json       one JSON object {boards, ports} instead of tables
+  --json       one JSON object {boards, ports, labgrid?} instead of tables
   --sysfs DIR  read this sysfs tree instead of /sys (a host's /sys mounted into a container)`;
 
 interface BoardRow {
