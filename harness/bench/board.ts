@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import type { BoardConfig, PropletCredentials } from '../config/schema.ts';
 import { Console } from '../console/console.ts';
+import { DEFAULT_PLACE_WAIT_MS, leasePlace, type PlaceLease } from '../labgrid/placeLease.ts';
+import { isLabgridPort, parseLabgridTarget } from '../labgrid/target.ts';
 import type { Logger } from '../log.ts';
 import { CommandPower } from '../power/command.ts';
+import { LabgridPower } from '../power/labgrid.ts';
 import type { PowerDriver } from '../power/power.ts';
 import { RtsPower } from '../power/rts.ts';
 import { UhubctlPower } from '../power/uhubctl.ts';
@@ -37,7 +40,7 @@ export interface OpenBoardOptions {
   lease?: Lease;
 }
 
-function powerFor(config: BoardConfig, transport: Transport, virtual: VirtualBoard | undefined): PowerDriver {
+function powerFor(config: BoardConfig, transport: Transport, virtual: VirtualBoard | undefined, place: PlaceLease | undefined): PowerDriver {
   const p = config.power;
   switch (p.driver) {
     case 'virtual':
@@ -48,6 +51,8 @@ function powerFor(config: BoardConfig, transport: Transport, virtual: VirtualBoa
       return new UhubctlPower(p);
     case 'command':
       return new CommandPower(p);
+    case 'labgrid':
+      return new LabgridPower(place!, transport);
   }
 }
 
@@ -56,15 +61,20 @@ export async function openBoard(plan: BenchPlan, config: BoardConfig, opts: Open
   const lease: Lease = opts.lease ?? acquireLease(boardLockName(config, plan.configPath), { purpose: `hil ${plan.kind} run, pid ${process.pid}`, log });
   let virtual: VirtualBoard | undefined;
   let transport: Transport | undefined;
+  // A labgrid board is a place leased from the lab's coordinator for this run.
+  let place: PlaceLease | undefined;
   try {
     if (config.port === 'virtual') {
       virtual = await VirtualBoard.start({ stateDir: virtualStateDir(plan.configPath, config.name) }, log);
     }
-    transport = await openTransport(virtual?.url ?? config.port, { baud: config.baud, log, rfc2217Server: config.rfc2217Server });
+    if (isLabgridPort(config.port)) {
+      place = await leasePlace(parseLabgridTarget(config.port), { log, waitMs: plan.config.timeouts.placeWait ?? DEFAULT_PLACE_WAIT_MS });
+    }
+    transport = await openTransport(virtual?.url ?? place?.url ?? config.port, { baud: config.baud, log, rfc2217Server: config.rfc2217Server });
     const console = new Console(transport, { name: config.name, transcriptPath: join(opts.reportDir, `console-${config.name}.log`) });
     console.start();
     const credentials = boardCredentials(plan, config);
-    const power = powerFor(config, transport, virtual);
+    const power = powerFor(config, transport, virtual, place);
     const opened = transport;
     return {
       name: config.name,
@@ -77,12 +87,14 @@ export async function openBoard(plan: BenchPlan, config: BoardConfig, opts: Open
         console.stop();
         await opened.close().catch(() => {});
         await virtual?.stop();
+        await place?.release().catch((err: Error) => log.warn(`labgrid: ${err.message}`));
         lease.release();
       },
     };
   } catch (err) {
     await transport?.close().catch(() => {});
     await virtual?.stop();
+    await place?.release().catch(() => {});
     lease.release();
     throw err;
   }

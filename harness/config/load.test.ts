@@ -91,7 +91,7 @@ test('a real board without credentials loads, and asking for them names the key 
 
 test('a bad port names the key path, the accepted forms and what was found', async () => {
   const line = await errorLine(variant((t) => (t.boards[0].port = 'ttyUSB0')));
-  expect(line).toMatch(/^boards\[0\]\.port: expected a device path .*rfc2217:\/\/host:port, or virtual; got "ttyUSB0"$/);
+  expect(line).toMatch(/^boards\[0\]\.port: expected a device path .*rfc2217:\/\/host:port, virtual, or a labgrid place .*; got "ttyUSB0"$/);
 });
 
 test('every port form is accepted, malformed ones are not', async () => {
@@ -131,7 +131,7 @@ test('wrong values name the allowed ones', async () => {
   expect(await errorLine(variant((t) => (t.boards[0].chip = 'esp32')))).toBe('boards[0].chip: expected "esp32s3"; got "esp32"');
   expect(await errorLine(variant((t) => (t.boards[0].reset = 'dtr')))).toBe('boards[0].reset: expected "classic" or "usb-jtag" or "none"; got "dtr"');
   expect(await errorLine(variant((t) => (t.boards[0].power = { driver: 'relay' })))).toBe(
-    'boards[0].power.driver: expected "virtual" or "rts" or "uhubctl" or "command"; got "relay"',
+    'boards[0].power.driver: expected "virtual" or "rts" or "uhubctl" or "command" or "labgrid"; got "relay"',
   );
   expect(await errorLine(variant((t) => (t.broker.basePort = 'eighteen')))).toBe('broker.basePort: expected a number; got "eighteen"');
   expect(await errorLine(variant((t) => (t.broker.basePort = 70000)))).toBe('broker.basePort: expected a number at most 65535; got 70000');

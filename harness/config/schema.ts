@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLabgridPort, parseLabgridTarget } from '../labgrid/target.ts';
 import { parsePortSpec } from '../transport/portSpec.ts';
 
 /**
@@ -15,11 +16,15 @@ const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : 
 const text = z.string().min(1, { error: 'expected a non-empty string' });
 const ms = (fallback: number) => integer(1).default(fallback);
 
-const PORT_FORMS = 'a device path (/dev/ttyUSB0), serial:<usb serial number>, usb:<bus-port, e.g. 1-1.4>, rfc2217://host:port, or virtual';
+const PORT_FORMS =
+  'a device path (/dev/ttyUSB0), serial:<usb serial number>, usb:<bus-port, e.g. 1-1.4>, rfc2217://host:port, virtual, ' +
+  'or a labgrid place (labgrid://coordinator[:port]/place or labgrid://coordinator[:port]?tag=value)';
 // One grammar for ports: the transport's, which is what will open them.
 const isPort = (port: string) => {
   try {
-    parsePortSpec(port);
+    // A labgrid place is leased for the run; the transport then opens its rfc2217:// port.
+    if (isLabgridPort(port)) parseLabgridTarget(port);
+    else parsePortSpec(port);
     return true;
   } catch {
     return false;
@@ -40,6 +45,8 @@ export const PowerConfigSchema = z.discriminatedUnion('driver', [
   z.strictObject({ driver: z.literal('rts') }),
   z.strictObject({ driver: z.literal('uhubctl'), hub: text, port: integer(1, 255) }),
   z.strictObject({ driver: z.literal('command'), on: text, off: text }),
+  // The labgrid place's own power resource, switched by labgrid (port: labgrid://…).
+  z.strictObject({ driver: z.literal('labgrid') }),
 ]);
 export type PowerConfig = z.infer<typeof PowerConfigSchema>;
 
@@ -62,7 +69,13 @@ export const BoardConfigSchema = z
   })
   .transform((board) => ({
     ...board,
-    power: board.power ?? (board.port === 'virtual' ? { driver: 'virtual' as const } : { driver: 'rts' as const }),
+    power:
+      board.power ??
+      (board.port === 'virtual'
+        ? { driver: 'virtual' as const }
+        : isLabgridPort(board.port)
+          ? { driver: 'labgrid' as const }
+          : { driver: 'rts' as const }),
   }));
 export type BoardConfig = z.infer<typeof BoardConfigSchema>;
 
@@ -118,6 +131,8 @@ export const TimeoutsConfigSchema = z.strictObject({
   mqttConnect: ms(20_000),
   task: ms(10_000),
   keepAlive: ms(30_000),
+  /** How long a run waits for a busy labgrid place before it gives up, naming the holder (default 10 min). */
+  placeWait: integer(1).optional(),
 });
 export type TimeoutsConfig = z.infer<typeof TimeoutsConfigSchema>;
 
@@ -146,12 +161,17 @@ export const LabConfigSchema = z
       if (sameName !== undefined) fail(['boards', i, 'name'], `duplicate board name "${board.name}" (also boards[${sameName}].name)`);
       names.set(board.name, i);
       const samePort = ports.get(board.port);
-      if (board.port !== 'virtual' && samePort !== undefined) {
+      // A labgrid tag filter names a pool of places: several boards may draw from it.
+      const pool = isLabgridPort(board.port) && !parseLabgridTarget(board.port).place;
+      if (board.port !== 'virtual' && !pool && samePort !== undefined) {
         fail(['boards', i, 'port'], `port "${board.port}" is also boards[${samePort}].port: one board per port`);
       }
       ports.set(board.port, i);
       if (board.power.driver === 'virtual' && board.port !== 'virtual') {
         fail(['boards', i, 'power', 'driver'], `power driver "virtual" needs port: virtual; got port "${board.port}"`);
+      }
+      if (board.power.driver === 'labgrid' && !isLabgridPort(board.port)) {
+        fail(['boards', i, 'power', 'driver'], `power driver "labgrid" needs a labgrid port (labgrid://coordinator/place); got port "${board.port}"`);
       }
     });
     for (const key of Object.keys(config.propeller.proplets)) {

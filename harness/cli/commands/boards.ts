@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import type { LabConfig } from '../../config/schema.ts';
 import { HilError } from '../../errors.ts';
+import { benchPlaces } from '../../labgrid/benchPlaces.ts';
+import { isLabgridPort } from '../../labgrid/target.ts';
 import { listPorts, type PortInfo } from '../../transport/discovery.ts';
 import { matchPorts } from '../../transport/open.ts';
 import { parsePortSpec } from '../../transport/portSpec.ts';
@@ -12,9 +14,10 @@ const USAGE = `usage: hil boards [--json] [--sysfs DIR]
 
 Lists the boards of the config (name, port, the device the port resolves to on this host) and
 the serial ports this host sees: path, USB VID:PID, serial number, USB location, product, a
-mark for likely ESP32-S3 boards, and the configured board each one is.
+mark for likely ESP32-S3 boards, and the configured board each one is. For labgrid boards
+(port: labgrid://…) it lists the coordinator's places they can use, with who holds each.
 
-  --json       one JSON object {boards, ports} instead of tables
+  --json       one JSON object {boards, ports, labgrid?} instead of tables
   --sysfs DIR  read this sysfs tree instead of /sys (a host's /sys mounted into a container)`;
 
 interface BoardRow {
@@ -35,6 +38,7 @@ async function portsOf(spec: string, ports: PortInfo[]): Promise<PortInfo[]> {
 }
 
 async function boardRow(board: LabConfig['boards'][number], ports: PortInfo[]): Promise<BoardRow> {
+  if (isLabgridPort(board.port)) return { name: board.name, port: board.port, device: 'labgrid (places below)' };
   const parsed = parsePortSpec(board.port);
   const row = { name: board.name, port: board.port };
   if (parsed.kind === 'virtual') return { ...row, device: 'virtual (started by the run)' };
@@ -60,7 +64,7 @@ function table(header: string[], rows: string[][]): string {
 
 export const boardsCommand: Command = {
   name: 'boards',
-  summary: "list the config's boards and the serial ports this host sees (USB ids, ESP32-S3 mark)",
+  summary: "list the config's boards, the serial ports this host sees (USB ids, ESP32-S3 mark) and labgrid places",
   usage: USAGE,
   async run(ctx) {
     const { values, positionals } = parseArgs({
@@ -76,17 +80,29 @@ export const boardsCommand: Command = {
     const portRows: PortRow[] = [];
     for (const port of ports) {
       let board: string | undefined;
-      for (const b of config.boards) if (b.port !== 'virtual' && (await portsOf(b.port, [port])).length > 0) board = b.name;
+      for (const b of config.boards) if (b.port !== 'virtual' && !isLabgridPort(b.port) && (await portsOf(b.port, [port])).length > 0) board = b.name;
       portRows.push(board ? { ...port, board } : port);
     }
 
+    const labgrid = await benchPlaces(config.boards, ctx.log);
+
     if (values.json) {
-      console.log(JSON.stringify({ boards, ports: portRows }));
+      console.log(JSON.stringify({ boards, ports: portRows, ...(labgrid.length > 0 ? { labgrid } : {}) }));
       return 0;
     }
     console.log(`boards in ${ctx.configPath}:`);
     console.log(table(['NAME', 'PORT', 'DEVICE'], boards.map((b) => [b.name, b.port, b.device])));
     console.log('');
+    for (const lab of labgrid) {
+      if (lab.error) console.log(`labgrid places on ${lab.coordinator}: ${lab.error}`);
+      else if (lab.places.length === 0) console.log(`labgrid places on ${lab.coordinator}: none matches the boards' ports`);
+      else {
+        console.log(`labgrid places on ${lab.coordinator}:`);
+        const rows = lab.places.map((p) => [p.place, Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(',') || '-', p.state, p.serial, p.power.join(',') || '-', p.boards.join(',')]);
+        console.log(table(['PLACE', 'TAGS', 'STATE', 'SERIAL', 'POWER', 'BOARD'], rows));
+      }
+      console.log('');
+    }
     if (portRows.length === 0) {
       console.log('serial ports on this host: none');
       return 0;
