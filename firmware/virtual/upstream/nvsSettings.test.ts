@@ -1,39 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { readNvsSettings, type NvsLayout } from './nvsSettings.ts';
+import { placeNvs } from './testNvs.ts';
 
 const layout: NvsLayout = { offset: 0x1000, sectorSize: 256, sectorCount: 3, writeBlockSize: 4 };
 
-/** Hand-placed NVS sectors: entries listed top-down from the gc-done slot, as Zephyr's documentation draws them. */
-function flash(sectors: { close?: number; entries: [id: number, data: string | number[]][] }[]) {
+function flash(sectors: Parameters<typeof placeNvs>[2]) {
   const bytes = Buffer.alloc(layout.offset + layout.sectorSize * layout.sectorCount, 0xff);
-  sectors.forEach((s, i) => {
-    const base = layout.offset + i * layout.sectorSize;
-    let data = 0;
-    let slot = layout.sectorSize - 16;
-    const put = (id: number, offset: number, len: number) => {
-      const ate = Buffer.from([id & 0xff, id >> 8, offset & 0xff, offset >> 8, len & 0xff, len >> 8, 0xff, 0]);
-      // crc8 (0x07, seed 0xff), bit by bit, written out here so this test does not reuse the reader's table.
-      let c = 0xff;
-      for (const b of ate.subarray(0, 7)) {
-        c ^= b;
-        for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 7) & 0xff : (c << 1) & 0xff;
-      }
-      ate[7] = c;
-      ate.copy(bytes, base + slot);
-      slot -= 8;
-    };
-    put(0xffff, 0, 0);
-    for (const [id, value] of s.entries) {
-      const buf = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value);
-      buf.copy(bytes, base + data);
-      put(id, data, buf.length);
-      data += Math.ceil(buf.length / 4) * 4;
-    }
-    if (s.close !== undefined) {
-      slot = layout.sectorSize - 8;
-      put(0xffff, s.close, 0);
-    }
-  });
+  placeNvs(bytes, layout, sectors);
   return (offset: number, length: number) => bytes.subarray(offset, offset + length);
 }
 
