@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROFILE_NAMES } from '../profiles/builtin.ts';
 import { parsePortSpec } from '../transport/portSpec.ts';
 
 /**
@@ -26,6 +27,9 @@ const isPort = (port: string) => {
   }
 };
 
+/** How the firmware speaks (harness/profiles/): a board's own, or the firmware's for every board. */
+const profileName = z.string().refine((name) => PROFILE_NAMES.includes(name), { error: `expected a firmware profile: ${PROFILE_NAMES.join(', ')}` });
+
 // Names become file names (transcripts), lock names and log fields.
 const boardName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   error: 'expected a board name of letters, digits, "-", "_" or "." (it names files and locks)',
@@ -52,6 +56,7 @@ export const BoardConfigSchema = z
     flashBaud: integer(300).default(921600),
     reset: z.enum(['classic', 'usb-jtag', 'none']).default('classic'),
     power: PowerConfigSchema.optional(),
+    profile: profileName.optional(),
   })
   .transform((board) => ({
     ...board,
@@ -84,6 +89,7 @@ export const FirmwareConfigSchema = z.strictObject({
   /** A flash manifest (files + offsets), read by harness/flash. */
   manifest: text.optional(),
   expectVersion: text.optional(),
+  profile: profileName.default('proplet'),
 });
 export type FirmwareConfig = z.infer<typeof FirmwareConfigSchema>;
 
