@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import { HilError } from '../../errors.ts';
 import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
+import { describeUnsupported } from '../../report/unsupportedList.ts';
 import { loadSummary } from '../../report/loadSummary.ts';
 import { runDir, runId } from '../../report/runDir.ts';
 import type { Command } from '../command.ts';
@@ -67,6 +68,11 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
       const child = spawn(process.execPath, args, { stdio: 'inherit', env });
       child.on('exit', (status, signal) => done(status ?? (signal ? 1 : 0)));
     });
+    // Tests the firmware's profile cannot run are listed, never passed over in silence.
+    if (existsSync(join(runDir(), 'summary.json'))) {
+      const unsupported = describeUnsupported(loadSummary(runDir()));
+      if (unsupported) console.log(`\n${unsupported}`);
+    }
     const tag = values['known-failures'];
     if (!tag) return code;
     const check = checkKnownFailures(loadSummary(runDir()), tag);
