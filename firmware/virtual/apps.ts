@@ -5,6 +5,7 @@
 import type { AppDescriptor, AppFactory } from './app.ts';
 import { minimalApp } from './minimalApp.ts';
 import { propletApp } from './proplet/index.ts';
+import { UPSTREAM_05_PROJECT_NAME, upstreamApp } from './upstream/index.ts';
 
 export function selectApp(desc: AppDescriptor): AppFactory {
   switch (desc.projectName) {
@@ -12,6 +13,8 @@ export function selectApp(desc: AppDescriptor): AppFactory {
     case 'proplet':
     case 'proplet-upstream':
       return propletApp;
+    case UPSTREAM_05_PROJECT_NAME:
+      return upstreamApp;
     default:
       return minimalApp;
   }

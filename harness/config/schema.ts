@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isLabgridPort, parseLabgridTarget } from '../labgrid/target.ts';
+import { PROFILE_NAMES } from '../profiles/builtin.ts';
 import { parsePortSpec } from '../transport/portSpec.ts';
 
 /**
@@ -30,6 +31,9 @@ const isPort = (port: string) => {
     return false;
   }
 };
+
+/** How the firmware speaks (harness/profiles/): a board's own, or the firmware's for every board. */
+const profileName = z.string().refine((name) => PROFILE_NAMES.includes(name), { error: `expected a firmware profile: ${PROFILE_NAMES.join(', ')}` });
 
 // Names become file names (transcripts), lock names and log fields.
 const boardName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
@@ -66,6 +70,7 @@ export const BoardConfigSchema = z
     power: PowerConfigSchema.optional(),
     /** How the suite's manager writes task inputs: `strings` as the real manager does, `numbers` for firmware that reads only numbers. */
     taskInputs: z.enum(['strings', 'numbers']).default('strings'),
+    profile: profileName.optional(),
   })
   .transform((board) => ({
     ...board,
@@ -108,6 +113,7 @@ export const FirmwareConfigSchema = z.strictObject({
   /** A flash manifest (files + offsets), read by harness/flash. */
   manifest: text.optional(),
   expectVersion: text.optional(),
+  profile: profileName.default('proplet'),
 });
 export type FirmwareConfig = z.infer<typeof FirmwareConfigSchema>;
 

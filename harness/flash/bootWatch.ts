@@ -6,14 +6,15 @@ import type { Transport } from '../transport/transport.ts';
  * complete: bytes arrive in pieces, and `version=1.0` must not pass for `version=1.0.0`.
  */
 const BANNER = /\*\*\* Booting Zephyr OS build (\S+) \*\*\*/;
-const BOOT = /<inf> main: Starting Proplet version=(\S+)\r?\n/;
+// Upstream's embedded proplet prints `Starting Proplet...` with no version (docs/upstream-firmware.md).
+const BOOT = /<inf> main: Starting Proplet(?: version=(\S+)|\.\.\.)\r?\n/;
 /** What the ROM prints when the image at 0x0 is not bootable (REFERENCE.md). */
 const ROM_REJECT = /invalid header: 0x[0-9a-f]+/;
 const KEEP_CHARS = 8192;
 
 export interface Booted {
   zephyr: string;
-  /** The firmware version from the `boot` line, when the app printed one. */
+  /** The firmware version from the `boot` line, when the app printed one (upstream's prints none). */
   version?: string;
 }
 
@@ -42,7 +43,7 @@ export class BootWatch {
       for (;;) {
         const banner = BANNER.exec(this.text);
         const boot = BOOT.exec(this.text);
-        if (banner && (boot || !expectVersionLine)) return { zephyr: banner[1]!, ...(boot ? { version: boot[1]! } : {}) };
+        if (banner && (boot || !expectVersionLine)) return { zephyr: banner[1]!, ...(boot?.[1] ? { version: boot[1] } : {}) };
         const rejected = ROM_REJECT.exec(this.text);
         if (rejected && !banner) {
           throw new HilError(`board ${board} did not boot the new image: the ROM says "${rejected[0]}"`, 'the image at 0x0 is not a bootable ESP32-S3 image', 1);

@@ -235,7 +235,7 @@ async function bootNewImage(target: FlashTarget, fw: Firmware, timeoutMs: number
   } finally {
     watch.dispose();
   }
-  if (fw.app && booted.version !== fw.app.version) {
+  if (fw.app && booted.version !== undefined && booted.version !== fw.app.version) {
     throw new HilError(`board ${target.name} booted version ${booted.version}, but the image is version ${fw.app.version}`, 'the write did not take effect; run hil flash --force', 1);
   }
   return booted;

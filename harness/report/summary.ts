@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 export const SUMMARY_SCHEMA = 'proplet-hil/summary@1';
 
-export const VerdictSchema = z.enum(['passed', 'failed', 'timedOut', 'skipped', 'interrupted']);
+/** `unsupported`: not run because the firmware's profile lacks a capability the test needs (harness/profiles/). */
+export const VerdictSchema = z.enum(['passed', 'failed', 'timedOut', 'skipped', 'interrupted', 'unsupported']);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
 /** Which direction of change is a regression. */
@@ -46,6 +47,8 @@ export const SummarySchema = z.object({
       error: z.string().optional(),
       /** A test skipped because its board failed its bring-up earlier in the run: that board's reason. */
       notRun: z.string().optional(),
+      /** With verdict `unsupported`: "not supported by <profile>: <capabilities>". */
+      unsupported: z.string().optional(),
     }),
   ),
   metrics: z.record(z.string(), MetricSchema),

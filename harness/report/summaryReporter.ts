@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullConfig, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
+import { UNSUPPORTED_ANNOTATION } from '../profiles/unsupported.ts';
 import { runDir, runId } from './runDir.ts';
 import {
   BENCH_INFO_PATTERN,
@@ -44,11 +45,13 @@ export default class SummaryReporter implements Reporter {
     const id = test.titlePath().filter(Boolean).join(' › ');
     // Retries report again: keep the last attempt, which is the verdict the runner gives.
     this.summary.tests = this.summary.tests.filter((t) => t.id !== id);
+    const unsupported = result.status === 'skipped' ? [...result.annotations, ...test.annotations].find((a) => a.type === UNSUPPORTED_ANNOTATION) : undefined;
     this.summary.tests.push({
       id,
       title: test.title,
       file: test.location.file,
-      verdict: result.status,
+      verdict: unsupported ? 'unsupported' : result.status,
+      ...(unsupported?.description ? { unsupported: unsupported.description } : {}),
       tags: test.tags,
       durationMs: result.duration,
       ...(result.error?.message ? { error: firstLine(result.error.message) } : {}),

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.ts';
 import { Console } from '../../console/console.ts';
 import { HilError } from '../../errors.ts';
 import { step } from '../../log.ts';
+import { imageTarget, writeSettingsImageFiles } from '../../provision/settingsImageFiles.ts';
 import { openTransport } from '../../transport/open.ts';
 import { parsePortSpec } from '../../transport/portSpec.ts';
 import type { Command, CommandContext } from '../command.ts';
@@ -12,6 +13,8 @@ const USAGE = `usage: hil provision (--board NAME | --port URL) --broker-host HO
                      --proplet-id ID --api-key KEY --tenant ID --channel ID
                      [--wifi-ssid SSID --wifi-psk PSK] [--keepalive S] [--alive S]
                      [--task-timeout MS] [--baud N] [--timeout MS] [--transcript FILE]
+       hil provision --settings-image OUT [--board NAME] [--profile NAME] [--firmware IMAGE]
+                     [--tls] --broker-host HOST --broker-port N --proplet-id ID --api-key KEY …
 
 Writes a proplet's settings over its console with Zephyr's settings shell
 (settings write string proplet/<key> <value>), reads each back, and reboots the board with
@@ -26,6 +29,14 @@ kernel reboot cold; succeeds once the firmware boots again.
                      (absent: the firmware's defaults, 30 s, 10 s, 10000 ms)
   --timeout MS       per shell command, and for the reboot (default 10000)
   --transcript FILE  where the console transcript goes (default .hil/provision/<name>-<time>.log)
+
+  --settings-image OUT  write no console: write the settings as a Zephyr settings-NVS
+                     partition image to OUT instead (for a firmware without a shell, e.g.
+                     upstream's); with --firmware IMAGE also OUT's .manifest.yaml, which
+                     hil flash --manifest writes (firmware at 0x0, settings at the partition)
+  --profile NAME     the firmware's profile: proplet or upstream-0.5 (default: the board's,
+                     else firmware.profile from the config); it names the keys and the partition
+  --tls              set the firmware's TLS setting (upstream: mqtt_tls_enabled=1)
 
 exit codes: 0 provisioned, 1 the board refused or did not answer, 2 usage or configuration error`;
 
@@ -105,21 +116,31 @@ export const provisionCommand: Command = {
         baud: { type: 'string' },
         timeout: { type: 'string', default: '10000' },
         transcript: { type: 'string' },
+        'settings-image': { type: 'string' },
+        profile: { type: 'string' },
+        firmware: { type: 'string' },
+        tls: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
     });
     if (positionals.length > 0) throw new HilError(`unexpected argument "${positionals[0]}"`, 'run hil provision --help', 2);
-    const where = await target(values.board, values.port, ctx);
+    const imageOut = values['settings-image'];
+    if (imageOut === undefined && (values.profile ?? values.firmware ?? values.tls) !== undefined) {
+      throw new HilError('--profile, --firmware and --tls go with --settings-image', 'run hil provision --help', 2);
+    }
+    const image = imageOut === undefined ? undefined : await imageTarget(values.board, values.profile, ctx.configPath);
+    const board = image ? undefined : await target(values.board, values.port, ctx);
+    const defaults = image?.defaults ?? board!.defaults;
     const parsed = ProvisionSettings.safeParse({
       brokerHost: values['broker-host'],
       brokerPort: values['broker-port'],
-      propletId: values['proplet-id'] ?? where.defaults.propletId,
-      apiKey: values['api-key'] ?? where.defaults.apiKey,
-      tenant: values.tenant ?? where.defaults.tenant,
-      channel: values.channel ?? where.defaults.channel,
-      wifiSsid: values['wifi-ssid'] ?? where.defaults.wifiSsid,
-      wifiPsk: values['wifi-psk'] ?? where.defaults.wifiPsk,
+      propletId: values['proplet-id'] ?? defaults.propletId,
+      apiKey: values['api-key'] ?? defaults.apiKey,
+      tenant: values.tenant ?? defaults.tenant,
+      channel: values.channel ?? defaults.channel,
+      wifiSsid: values['wifi-ssid'] ?? defaults.wifiSsid,
+      wifiPsk: values['wifi-psk'] ?? defaults.wifiPsk,
       keepaliveS: values.keepalive,
       aliveS: values.alive,
       taskTimeoutMs: values['task-timeout'],
@@ -128,6 +149,17 @@ export const provisionCommand: Command = {
       const issues = parsed.error.issues.map((i) => `${FLAGS[i.path[0] as keyof ProvisionSettings]}: ${i.message}`);
       throw new HilError(`bad or missing options: ${issues.join('; ')}`, 'run hil provision --help', 2);
     }
+    if (image) {
+      const written = writeSettingsImageFiles(imageOut!, image.profile, { ...parsed.data, ...(values.tls ? { tls: true } : {}) }, values.firmware);
+      ctx.log.info(
+        { image: written.image, offset: `0x${written.offset.toString(16)}`, keys: written.keys, ...(written.manifest ? { manifest: written.manifest } : {}) },
+        written.manifest
+          ? `wrote ${written.image} and ${written.manifest}; flash both with: hil flash --manifest ${written.manifest}`
+          : `wrote ${written.image}; flash it at 0x${written.offset.toString(16)} with the firmware`,
+      );
+      return 0;
+    }
+    const where = board!;
     const timeout = Number(values.timeout);
     if (!Number.isInteger(timeout) || timeout <= 0) throw new HilError(`--timeout expects milliseconds, got "${values.timeout}"`, 'run hil provision --help', 2);
     const baud = values.baud === undefined ? where.baud : Number(values.baud);

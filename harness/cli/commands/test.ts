@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import { DEFAULT_LEASE_TIMEOUT_S } from '../../bench/lease.ts';
@@ -9,6 +9,7 @@ import { BoardConfigSchema } from '../../config/schema.ts';
 import { virtualBoardNames } from '../../playwright/projects.ts';
 import { HilError } from '../../errors.ts';
 import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
+import { describeUnsupported } from '../../report/unsupportedList.ts';
 import { loadSummary } from '../../report/loadSummary.ts';
 import { runDir, runId } from '../../report/runDir.ts';
 import { runInOwnGroup } from '../../run/runGroup.ts';
@@ -87,6 +88,11 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
     // Its own process group: a signal to hil ends the whole run, and so does hil's death.
     const { code, stoppedBy } = await runInOwnGroup(cli, args, { env });
     if (stoppedBy) return code;
+    // Tests the firmware's profile cannot run are listed, never passed over in silence.
+    if (existsSync(join(runDir(), 'summary.json'))) {
+      const unsupported = describeUnsupported(loadSummary(runDir()));
+      if (unsupported) console.log(`\n${unsupported}`);
+    }
     const tag = values['known-failures'];
     if (!tag) return code;
     const check = checkKnownFailures(loadSummary(runDir()), tag);
