@@ -19,8 +19,12 @@ const BASE = 'm/t-e2e/c/c-e2e/';
 async function shell(console: Rfc2217Client, line: string): Promise<string> {
   const mark = console.mark();
   console.write(`${line}\r\n`);
-  const out = await console.waitFor(/\r\nuart:~\$ $/, mark, 5000);
-  return out.slice(line.length + 2, -'uart:~$ '.length);
+  // A stray prompt (the boot's, or the answer to an earlier empty line) may still come before
+  // the echo: the answer is what follows the echo, up to the next prompt.
+  const echo = `${line}\r\n`;
+  const escaped = line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const out = await console.waitFor(new RegExp(`${escaped}(\\r\\n[\\s\\S]*)?\\r\\nuart:~\\$ $`), mark, 5000);
+  return out.slice(out.indexOf(echo) + echo.length, -'uart:~$ '.length);
 }
 
 test('a board flashed with proplet.bin, provisioned over its console, runs a task; SIGKILL brings the LWT', async () => {
