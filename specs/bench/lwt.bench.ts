@@ -27,7 +27,7 @@ test('LWT detection: power cut to offline will, against 1.5 × keep-alive', asyn
   const manager = new Manager({ url: broker.url, tenant: TENANT, channel: CHANNEL });
   const rig = await (async () => {
     await manager.ready();
-    return provisionedBoard(dir, 'lwt', manager, { brokerPort: broker.port, keepaliveS: KEEPALIVE_S, aliveS: ALIVE_S });
+    return provisionedBoard(dir, 'lwt', manager, { brokerPort: broker.port, keepAliveS: KEEPALIVE_S, aliveS: ALIVE_S });
   })().catch(async (err: unknown) => {
     await manager.close();
     await broker.close();

@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isEphemeralPort } from '../../bench/backends/index.ts';
 import { loadConfig } from '../../config/load.ts';
 import { HilError } from '../../errors.ts';
 import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
 import { loadSummary } from '../../report/loadSummary.ts';
 import { runDir, runId } from '../../report/runDir.ts';
 import type { Command } from '../command.ts';
+import { integerOption } from '../options.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -46,10 +48,10 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
     // Check the bench file here, so that a mistake is one line and not a runner stack trace.
     const config = await loadConfig(ctx.configPath);
     if (values.firmware && !existsSync(values.firmware)) {
-      throw new HilError(`firmware ${values.firmware} does not exist`, kind === 'virtual' ? 'npm run fixtures builds fixtures/build/*.bin' : undefined, 2);
+      throw new HilError(`firmware ${values.firmware} does not exist`, values.firmware.includes('fixtures/build') ? 'npm run fixtures builds fixtures/build/*.bin' : undefined, 2);
     }
-    if (values.boards && !/^[1-9]\d*$/.test(values.boards)) throw new HilError(`--boards ${values.boards}: expected a positive whole number`, undefined, 2);
-    if (kind === 'lab' && !config.boards.some((b) => b.port !== 'virtual')) {
+    integerOption('boards', values.boards, { command: 'test', unit: 'a number of boards' });
+    if (kind === 'lab' && config.boards.every((b) => isEphemeralPort(b.port))) {
       throw new HilError(`${ctx.configPath} has no lab boards (all are virtual)`, 'describe your boards in a bench file and pass it with --config', 2);
     }
     const projects = values.board?.length ? values.board.map((b) => `${kind}-${b}`) : [`${kind}-*`];
