@@ -118,7 +118,7 @@ test('round trip: discovery, alive, results and errors of real modules, then the
   expect(await m.run(workloads.trap, undefined, { timeout: 5000 })).toEqual({ error: 'Exception: unreachable' });
 
   await m.stop('some-task', 'add');
-  const stop = await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.stop, { timeout: 5000, what: 'the stop message' });
+  const stop = await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.stop, { since: 0, timeout: 5000, what: 'the stop message' });
   expect(stop).toMatchObject({ payload: '{"id":"some-task","name":"add"}', qos: 1 });
 
   const beforeDrop = m.mark();
