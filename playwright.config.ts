@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import type { BoardOptions } from './harness/playwright/options.ts';
 import { suiteProjects } from './harness/playwright/projects.ts';
-import { runDir } from './harness/report/runDir.ts';
+import { runDir } from './harness/report/run/runDir.ts';
 
 // Fixed once here in the runner process; workers inherit it, so every part of the run writes
 // into the same reports/<run-id>/.
@@ -19,7 +19,7 @@ export default defineConfig<object, BoardOptions>({
     ['list'],
     ['html', { outputFolder: `${root}/html`, open: 'never' }],
     ['junit', { outputFile: `${root}/junit.xml` }],
-    ['./harness/report/summaryReporter.ts'],
+    ['./harness/report/run/summaryReporter.ts'],
   ],
   projects: [
     {

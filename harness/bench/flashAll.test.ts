@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 import { pino } from 'pino';
 import { TimeoutsConfigSchema } from '../config/schema.ts';
 import { firmwareFromImage } from '../flash/manifest.ts';
-import { ensureFixtures, fixture, removeState, startBoard } from '../flash/testKit.ts';
+import { ensureFixtures, fixture, removeState, startBoard } from '../testing/virtualBoard.ts';
 import { openBoard, type Board } from './board.ts';
 import { flashAll } from './flashAll.ts';
 import { BoardStrategy } from './strategy.ts';

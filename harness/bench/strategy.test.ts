@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { BoardConfig } from '../config/schema.ts';
 import { HilError } from '../errors.ts';
 import { firmwareFromImage } from '../flash/manifest.ts';
-import { ensureFixtures, fixture, removeState, startBoard } from '../flash/testKit.ts';
+import { ensureFixtures, fixture, removeState, startBoard } from '../testing/virtualBoard.ts';
 import { openBoard } from './board.ts';
 import { BoardStrategy } from './strategy.ts';
 

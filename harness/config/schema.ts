@@ -26,6 +26,9 @@ const isPort = (port: string) => {
   }
 };
 
+/** A board the run itself starts (a virtual ESP32-S3 process); the bench's backends know it as ephemeral. */
+export const startedByRun = (port: string) => port === 'virtual';
+
 // Names become file names (transcripts), lock names and log fields.
 const boardName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   error: 'expected a board name of letters, digits, "-", "_" or "." (it names files and locks)',
@@ -55,7 +58,7 @@ export const BoardConfigSchema = z
   })
   .transform((board) => ({
     ...board,
-    power: board.power ?? (board.port === 'virtual' ? { driver: 'virtual' as const } : { driver: 'rts' as const }),
+    power: board.power ?? (startedByRun(board.port) ? { driver: 'virtual' as const } : { driver: 'rts' as const }),
   }));
 export type BoardConfig = z.infer<typeof BoardConfigSchema>;
 
@@ -131,11 +134,11 @@ export const LabConfigSchema = z
       if (sameName !== undefined) fail(['boards', i, 'name'], `duplicate board name "${board.name}" (also boards[${sameName}].name)`);
       names.set(board.name, i);
       const samePort = ports.get(board.port);
-      if (board.port !== 'virtual' && samePort !== undefined) {
+      if (!startedByRun(board.port) && samePort !== undefined) {
         fail(['boards', i, 'port'], `port "${board.port}" is also boards[${samePort}].port: one board per port`);
       }
       ports.set(board.port, i);
-      if (board.power.driver === 'virtual' && board.port !== 'virtual') {
+      if (board.power.driver === 'virtual' && !startedByRun(board.port)) {
         fail(['boards', i, 'power', 'driver'], `power driver "virtual" needs port: virtual; got port "${board.port}"`);
       }
     });
@@ -148,7 +151,7 @@ export const LabConfigSchema = z
     if (image && manifest) fail(['firmware'], 'expected image or manifest, not both');
     if (!image && !manifest) fail(['firmware'], 'expected image (one file at 0x0) or manifest (files + offsets); got neither');
     const loopback = /^(127\.|localhost$|::1$)/;
-    if (!config.broker.external && loopback.test(config.broker.advertisedHost) && config.boards.some((b) => b.port !== 'virtual')) {
+    if (!config.broker.external && loopback.test(config.broker.advertisedHost) && config.boards.some((b) => !startedByRun(b.port))) {
       fail(
         ['broker', 'advertisedHost'],
         `expected an address real boards can reach over WiFi; got "${config.broker.advertisedHost}", which is this host's loopback`,

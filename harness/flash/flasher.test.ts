@@ -11,7 +11,7 @@ import { requirePeers } from '../testing/peers.ts';
 import { openTransport } from '../transport/open.ts';
 import { flashBoard, type FlashTarget } from './flasher.ts';
 import { firmwareFromImage, firmwareFromManifest } from './manifest.ts';
-import { ensureFixtures, fixture, removeState, startBoard, type TestBoard } from './testKit.ts';
+import { ensureFixtures, fixture, removeState, startBoard, type TestBoard } from '../testing/virtualBoard.ts';
 
 const log = pino({ level: 'silent' });
 

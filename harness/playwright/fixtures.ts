@@ -13,9 +13,9 @@ import { HilError } from '../errors.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { Manager } from '../propeller/manager.ts';
 import { loadPayloadCases, loadWorkloads, type LoadedPayloadCase, type LoadedWorkload } from '../propeller/workloadTable.ts';
-import { Observations } from '../report/observations.ts';
-import { runDir } from '../report/runDir.ts';
-import type { BenchInfo } from '../report/summary.ts';
+import { Observations } from '../report/run/observations.ts';
+import { runDir } from '../report/run/runDir.ts';
+import type { BenchInfo } from '../report/run/summary.ts';
 import type { BoardOptions } from './options.ts';
 
 /** The last console lines and MQTT messages a failing test shows inline (the attachments hold all). */

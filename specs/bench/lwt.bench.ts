@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startBroker } from '../../harness/broker/broker.ts';
 import { Manager } from '../../harness/propeller/manager.ts';
-import { figure } from '../../harness/report/benchReport.ts';
-import { recordFigures } from '../../harness/report/benchWrite.ts';
+import { figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures } from '../../harness/report/benchmark/write.ts';
 import { CHANNEL, provisionedBoard, TENANT } from './rig.ts';
 
 /**

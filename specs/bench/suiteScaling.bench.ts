@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { summarize } from '../../harness/report/benchStats.ts';
-import { loadSummary } from '../../harness/report/loadSummary.ts';
-import { figure, type Figure } from '../../harness/report/benchReport.ts';
-import { recordFigures, recordGap } from '../../harness/report/benchWrite.ts';
+import { summarize } from '../../harness/report/benchmark/stats.ts';
+import { loadSummary } from '../../harness/report/run/loadSummary.ts';
+import { figure, type Figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures, recordGap } from '../../harness/report/benchmark/write.ts';
 import { nestedRunConfig } from './rig.ts';
 
 /**

@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { isEphemeralPort } from '../../bench/backends/index.ts';
 import { loadConfig } from '../../config/load.ts';
 import { HilError } from '../../errors.ts';
-import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
-import { loadSummary } from '../../report/loadSummary.ts';
-import { runDir, runId } from '../../report/runDir.ts';
+import { checkKnownFailures, describeKnownFailures } from '../../report/run/knownFailures.ts';
+import { loadSummary } from '../../report/run/loadSummary.ts';
+import { runDir, runId } from '../../report/run/runDir.ts';
 import type { Command } from '../command.ts';
 import { integerOption } from '../options.ts';
 
