@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load.ts';
 import type { BoardConfig, LabConfig } from '../config/schema.ts';
 import { HilError } from '../errors.ts';
 import type { ResetStrategy } from '../flash/flasher.ts';
-import { parsePortSpec } from '../transport/portSpec.ts';
+import { parsePortSpec } from '../config/portSpec.ts';
 import type { CommandContext } from './command.ts';
 
 /** A board a command acts on: one from the bench file, or a port given on the command line. */

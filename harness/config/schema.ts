@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePortSpec } from '../transport/portSpec.ts';
+import { parsePortSpec } from './portSpec.ts';
 
 /**
  * lab.config.yaml, as the single source of the config types. Objects are strict: a typo in a

@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { HilError } from '../errors.ts';
 import { log as sharedLog, type Logger } from '../log.ts';
 import { listPorts, type DiscoveryOptions, type PortInfo } from './discovery.ts';
-import { parsePortSpec, type PortSpec } from './portSpec.ts';
+import { parsePortSpec, type PortSpec } from '../config/portSpec.ts';
 import { Rfc2217Transport } from './rfc2217.ts';
 import { SerialTransport } from './serial.ts';
 import type { Transport } from './transport.ts';

@@ -1,4 +1,4 @@
-import { parsePortSpec, type PortSpec } from '../../transport/portSpec.ts';
+import { parsePortSpec, type PortSpec } from '../../config/portSpec.ts';
 import type { BackendContext, BoardBackend } from './backend.ts';
 import { Rfc2217Backend } from './rfc2217.ts';
 import { SerialBackend } from './serial.ts';

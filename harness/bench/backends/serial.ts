@@ -5,7 +5,7 @@ import { powerFromConfig } from '../../power/fromConfig.ts';
 import type { PowerDriver } from '../../power/power.ts';
 import { listPorts } from '../../transport/discovery.ts';
 import { matchPorts } from '../../transport/open.ts';
-import { parsePortSpec } from '../../transport/portSpec.ts';
+import { parsePortSpec } from '../../config/portSpec.ts';
 import type { Transport } from '../../transport/transport.ts';
 import type { BackendContext, BoardBackend, BoardIdentity } from './backend.ts';
 

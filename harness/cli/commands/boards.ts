@@ -6,7 +6,7 @@ import type { LabConfig } from '../../config/schema.ts';
 import { HilError } from '../../errors.ts';
 import { listPorts, type PortInfo } from '../../transport/discovery.ts';
 import { matchPorts } from '../../transport/open.ts';
-import { parsePortSpec } from '../../transport/portSpec.ts';
+import { parsePortSpec } from '../../config/portSpec.ts';
 import type { Command } from '../command.ts';
 
 const USAGE = `usage: hil boards [--json] [--sysfs DIR]
