@@ -43,7 +43,7 @@ test('a board that never enters download mode fails naming that state, its bound
     const err = await strategy.flash(firmwareFromImage(fixture('proplet.bin'))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HilError);
     const { message, hint } = err as HilError;
-    expect(message).toMatch(/^s0: could not reach "download" from "off" \(bound: 120000 ms from timeouts\.flash\): board s0 did not answer the bootloader sync/);
+    expect(message).toMatch(/^s0: could not reach "download" from "off" \(bound: 1500 ms from timeouts\.boot\): board s0 did not answer the bootloader sync/);
     expect(message).toContain('last console lines:');
     expect(message).not.toContain('\n');
     expect(hint).toContain(`transcript: ${strategy.board.console.transcriptPath}`);
