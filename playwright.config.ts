@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import type { BoardOptions } from './harness/playwright/options.ts';
 import { suiteProjects } from './harness/playwright/projects.ts';
-import { runDir } from './harness/report/runDir.ts';
+import { runDir } from './harness/report/run/runDir.ts';
 
 // Fixed once here in the runner process; workers inherit it, so every part of the run writes
 // into the same reports/<run-id>/.
@@ -20,8 +20,8 @@ export default defineConfig<object, BoardOptions>({
     // Into the run's own folder; publishReporter makes a finished run the top-level one.
     ['html', { outputFolder: `${reports}/html`, open: 'never' }],
     ['junit', { outputFile: `${reports}/junit.xml` }],
-    ['./harness/report/summaryReporter.ts'],
-    ['./harness/report/publishReporter.ts', { root }],
+    ['./harness/report/run/summaryReporter.ts'],
+    ['./harness/report/run/publishReporter.ts', { root }],
   ],
   projects: [
     {

@@ -1,6 +1,6 @@
 /**
- * What the ESP32-S3 ROM and Espressif's simple-boot code print (REFERENCE.md, "What a real
- * ESP32-S3 console looks like"). Lines only; the chip decides when to print them.
+ * What the ESP32-S3 ROM and Espressif's simple-boot code print (docs/protocol.md,
+ * "ESP32-S3 and its ROM"). Lines only; the chip decides when to print them.
  */
 import type { GoodImage } from './image.ts';
 

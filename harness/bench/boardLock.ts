@@ -1,7 +1,8 @@
 import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { BoardConfig } from '../config/schema.ts';
-import { parsePortSpec } from '../transport/portSpec.ts';
-import { virtualStateDir } from './plan.ts';
+import { parsePortSpec } from '../config/portSpec.ts';
+import { virtualStateDir } from './backends/virtual.ts';
 
 function canonicalPath(path: string): string {
   return existsSync(path) ? realpathSync(path) : path;
@@ -28,5 +29,8 @@ export function boardLockName(board: Pick<BoardConfig, 'name' | 'port'>, configP
       return `board usb ${spec.location}`;
     case 'rfc2217':
       return `board rfc2217://${spec.host.toLowerCase()}:${spec.port}`;
+    case 'labgrid':
+      // The coordinator keeps two runs off one place; a pool's boards are told apart by name, as a virtual board's are.
+      return `board labgrid ${spec.target.coordinator} ${canonicalPath(resolve(configPath))} ${board.name}`;
   }
 }

@@ -1,10 +1,9 @@
-import { dirname, join, resolve } from 'node:path';
-import { credentialsFor, generatedCredentials } from '../config/credentials.ts';
 import { loadConfig } from '../config/load.ts';
 import { BoardConfigSchema, type BoardConfig, type LabConfig, type PropletCredentials } from '../config/schema.ts';
 import { HilError } from '../errors.ts';
 import { loadFirmware, type Firmware } from '../flash/manifest.ts';
-import { virtualBoardNames } from '../playwright/projects.ts';
+import { log } from '../log.ts';
+import { backendFor, isEphemeralPort } from './backends/index.ts';
 
 export type BenchKind = 'virtual' | 'lab';
 
@@ -19,10 +18,22 @@ export interface BenchPlan {
   expectVersion: string;
 }
 
-/** Where virtual boards keep their flash between runs, so an unchanged image is not rewritten. */
-export function virtualStateDir(configPath: string, board: string): string {
-  return join(dirname(resolve(configPath)), '.hil', 'virtual', board);
+/** How many virtual boards the virtual bench starts (HIL_VIRTUAL_BOARDS, default 2). */
+function virtualBoardCount(env = process.env): number {
+  const n = Number(env.HIL_VIRTUAL_BOARDS ?? 2);
+  return Number.isInteger(n) && n >= 1 ? n : 2;
 }
+
+/** The names of the virtual boards a virtual run starts: v0, v1, … */
+export function virtualBoardNames(env = process.env): string[] {
+  return Array.from({ length: virtualBoardCount(env) }, (_, i) => `v${i}`);
+}
+
+/** The boards of each bench: the run's own virtual ones, or the bench file's boards that are not. */
+const BENCH_BOARDS: Record<BenchKind, (config: LabConfig, env: NodeJS.ProcessEnv) => BoardConfig[]> = {
+  virtual: (_config, env) => virtualBoardNames(env).map((name) => BoardConfigSchema.parse({ name, chip: 'esp32s3', port: 'virtual' })),
+  lab: (config) => config.boards.filter((b) => !isEphemeralPort(b.port)),
+};
 
 /**
  * Reads the bench for a run. The virtual bench takes broker, Propeller and timeout settings
@@ -32,10 +43,7 @@ export function virtualStateDir(configPath: string, board: string): string {
 export async function planBench(kind: BenchKind, env = process.env): Promise<BenchPlan> {
   const configPath = env.HIL_CONFIG ?? 'lab.config.yaml';
   const config = await loadConfig(configPath, env);
-  const boards =
-    kind === 'virtual'
-      ? virtualBoardNames(env).map((name) => BoardConfigSchema.parse({ name, chip: 'esp32s3', port: 'virtual' }))
-      : config.boards.filter((b) => b.port !== 'virtual');
+  const boards = BENCH_BOARDS[kind](config, env);
   const override = env.HIL_FIRMWARE;
   const firmwarePath = override ?? config.firmware.image ?? config.firmware.manifest!;
   const firmware = loadFirmware(firmwarePath);
@@ -51,9 +59,7 @@ export async function planBench(kind: BenchKind, env = process.env): Promise<Ben
   return { kind, configPath, config, boards, firmware, expectVersion };
 }
 
-/** A board's proplet id and API key: the bench file's, or generated for a virtual board. */
+/** A board's proplet id and API key, before the board is opened (the broker needs them first). */
 export function boardCredentials(plan: BenchPlan, board: BoardConfig): PropletCredentials {
-  return board.port === 'virtual'
-    ? plan.config.propeller.proplets[board.name] ?? generatedCredentials(plan.configPath, board.name)
-    : credentialsFor(plan.config, board.name);
+  return backendFor({ board, configPath: plan.configPath, lab: plan.config, log: log() }).credentials(plan.config);
 }

@@ -6,7 +6,7 @@ import { HilError } from '../errors.ts';
 import { loadFirmware } from '../flash/manifest.ts';
 import { listPorts } from '../transport/discovery.ts';
 import { matchPorts } from '../transport/open.ts';
-import { parsePortSpec } from '../transport/portSpec.ts';
+import { parsePortSpec } from '../config/portSpec.ts';
 
 /** A remote serial server that does not answer within this is reported as not answering. */
 const CONNECT_TIMEOUT_MS = 3_000;

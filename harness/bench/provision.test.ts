@@ -20,7 +20,7 @@ const settings = {
   tenant: 't',
   channel: 'c',
   wifiSsid: 'lab-net',
-  keepaliveS: 5,
+  keepAliveS: 5,
 };
 
 interface Rig {

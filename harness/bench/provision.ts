@@ -14,29 +14,37 @@ export const ProvisionSettings = z.object({
   wifiSsid: z.string().optional(),
   wifiPsk: z.string().optional(),
   /** Ours, for tests that cannot wait for the defaults (CONTRACT.md §1). */
-  keepaliveS: z.coerce.number().int().positive().optional(),
+  keepAliveS: z.coerce.number().int().positive().optional(),
   aliveS: z.coerce.number().int().positive().optional(),
   taskTimeoutMs: z.coerce.number().int().positive().optional(),
 });
 export type ProvisionSettings = z.input<typeof ProvisionSettings>;
 
-/** The firmware's setting keys under `proplet/`, in the order they are written. */
+/**
+ * The one table from the harness's names for the proplet's settings to the firmware's keys
+ * under `proplet/` (CONTRACT.md §2.2), in the order they are written.
+ */
+export const FIRMWARE_SETTING_KEYS: { readonly [K in keyof ProvisionSettings]-?: string } = {
+  wifiSsid: 'wifi_ssid',
+  wifiPsk: 'wifi_psk',
+  propletId: 'proplet_id',
+  apiKey: 'api_key',
+  tenant: 'tenant_id',
+  channel: 'channel_id',
+  brokerHost: 'mqtt_broker_host',
+  brokerPort: 'mqtt_broker_port',
+  keepAliveS: 'keepalive_s',
+  aliveS: 'alive_s',
+  taskTimeoutMs: 'task_timeout_ms',
+};
+
+/** The firmware's setting keys and values, in the order they are written; unset ones are left out. */
 export function settingKeys(input: ProvisionSettings): [string, string][] {
   const s = ProvisionSettings.parse(input);
-  const entries: [string, string | number | undefined][] = [
-    ['wifi_ssid', s.wifiSsid],
-    ['wifi_psk', s.wifiPsk],
-    ['proplet_id', s.propletId],
-    ['api_key', s.apiKey],
-    ['tenant_id', s.tenant],
-    ['channel_id', s.channel],
-    ['mqtt_broker_host', s.brokerHost],
-    ['mqtt_broker_port', s.brokerPort],
-    ['keepalive_s', s.keepaliveS],
-    ['alive_s', s.aliveS],
-    ['task_timeout_ms', s.taskTimeoutMs],
-  ];
-  return entries.filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '').map(([k, v]) => [k, String(v)]);
+  return (Object.entries(FIRMWARE_SETTING_KEYS) as [keyof ProvisionSettings, string][])
+    .map(([name, key]): [string, string | number | undefined] => [key, s[name]])
+    .filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '')
+    .map(([k, v]) => [k, String(v)]);
 }
 
 /** One shell argument as Zephyr's shell splits them: quoted when it holds a space, quote or backslash. */

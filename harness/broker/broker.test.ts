@@ -61,13 +61,13 @@ test('disconnect causes: clean, dropped, keep-alive timeout, socket error, taken
   await closed;
 
   const silent = rawConnect(broker.port, 'silent', 1);
-  await broker.waitFor((e) => e.kind === 'disconnect' && e.clientId === 'silent', { timeout: 5000, what: 'silent timing out' });
+  await broker.waitFor((e) => e.kind === 'disconnect' && e.clientId === 'silent', { since: 0, timeout: 5000, what: 'silent timing out' });
   silent.destroy();
 
   const noisy = rawConnect(broker.port, 'noisy', 30);
-  await broker.waitFor((e) => e.kind === 'connect' && e.clientId === 'noisy', { timeout: 5000 });
+  await broker.waitFor((e) => e.kind === 'connect' && e.clientId === 'noisy', { since: 0, timeout: 5000 });
   noisy.write(Buffer.from([0xf0, 0x00])); // packet type 15 is reserved in MQTT 3.1.1
-  await broker.waitFor((e) => e.kind === 'disconnect' && e.clientId === 'noisy', { timeout: 5000 });
+  await broker.waitFor((e) => e.kind === 'disconnect' && e.clientId === 'noisy', { since: 0, timeout: 5000 });
 
   const first = client({ clientId: 'twin' });
   await once(first, 'connect');
@@ -211,7 +211,7 @@ test('waitFor fails with the last events listed', async () => {
   broker = await startBroker({ port: 0 });
   const c = client({ clientId: 'someone' });
   await once(c, 'connect');
-  const err = await broker.waitFor((e) => e.kind === 'publish', { timeout: 100, what: 'any publish' }).catch((e: unknown) => e);
+  const err = await broker.waitFor((e) => e.kind === 'publish', { since: 0, timeout: 100, what: 'any publish' }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HilError);
   expect((err as HilError).message).toContain('no MQTT event any publish within 100 ms');
   expect((err as HilError).message).toContain('someone connected');

@@ -46,7 +46,7 @@ test('the mqtt.js command line is refused with a wrong password and accepted wit
   const [node2, cli2] = mqttJsCli('pub', '-h', '127.0.0.1', '-p', String(broker.port), '-u', 'manager', '-P', 'secret', '-q', '1', '-t', 'x', '-m', '1');
   const ok = await runPeer(node2, cli2);
   expect(ok.code, ok.stderr).toBe(0);
-  await broker.waitFor((e) => e.kind === 'publish' && e.topic === 'x', { timeout: 5000, what: 'publish on x' });
+  await broker.waitFor((e) => e.kind === 'publish' && e.topic === 'x', { since: 0, timeout: 5000, what: 'publish on x' });
 });
 
 test('QoS 1 crosses between mosquitto_pub and an mqtt.js subscriber process', async () => {
@@ -54,11 +54,11 @@ test('QoS 1 crosses between mosquitto_pub and an mqtt.js subscriber process', as
   const [node, cli] = mqttJsCli('sub', '-h', '127.0.0.1', '-p', String(broker.port), '-u', 'manager', '-P', 'secret', '-i', 'js-sub', '-q', '1', '-v', '-t', 'm/+/results');
   const sub = new PeerProcess(node, cli);
   try {
-    await broker.waitFor((e) => e.kind === 'subscribe' && e.clientId === 'js-sub', { timeout: 10_000, what: 'js-sub subscribing' });
+    await broker.waitFor((e) => e.kind === 'subscribe' && e.clientId === 'js-sub', { since: 0, timeout: 10_000, what: 'js-sub subscribing' });
     const pub = await runPeer('mosquitto_pub', mosq('-i', 'proplet-1', '-u', 'proplet-1', '-P', 'key-1', '-q', '1', '-t', 'm/t1/results', '-m', '{"task_id":"a","results":"5"}'));
     expect(pub.code, pub.stderr).toBe(0);
     await sub.waitForOutput('m/t1/results {"task_id":"a","results":"5"}', 10_000);
-    const delivered = await broker.waitFor((e) => e.kind === 'deliver' && e.clientId === 'js-sub', { timeout: 5000 });
+    const delivered = await broker.waitFor((e) => e.kind === 'deliver' && e.clientId === 'js-sub', { since: 0, timeout: 5000 });
     expect(delivered).toMatchObject({ topic: 'm/t1/results', qos: 1 });
   } finally {
     await sub.kill();
@@ -84,9 +84,9 @@ test('the will of a client whose socket is dropped reaches a mosquitto_sub subsc
     mosq('-i', 'proplet-1', '-u', 'proplet-1', '-P', 'key-1', '-t', 'none', '--will-topic', 'wills/proplet-1', '--will-payload', '{"status":"offline"}', '--will-qos', '1'),
   );
   try {
-    const connected = await broker.waitFor((e) => e.kind === 'connect' && e.clientId === 'proplet-1', { timeout: 10_000 });
+    const connected = await broker.waitFor((e) => e.kind === 'connect' && e.clientId === 'proplet-1', { since: 0, timeout: 10_000 });
     expect(connected).toMatchObject({ will: { topic: 'wills/proplet-1', payload: '{"status":"offline"}', qos: 1 } });
-    await broker.waitFor((e) => e.kind === 'subscribe' && e.clientId === 'watcher', { timeout: 10_000 });
+    await broker.waitFor((e) => e.kind === 'subscribe' && e.clientId === 'watcher', { since: 0, timeout: 10_000 });
     const since = broker.mark();
     broker.drop('proplet-1');
     const got = await watcher.finished(10_000);
@@ -106,9 +106,9 @@ test('a client process killed with SIGKILL has its will delivered and its cause 
     'mosquitto_sub',
     mosq('-i', 'proplet-1', '-u', 'proplet-1', '-P', 'key-1', '-t', 'none', '--will-topic', 'wills/p1', '--will-payload', 'gone'),
   );
-  await broker.waitFor((e) => e.kind === 'connect' && e.clientId === 'proplet-1', { timeout: 10_000 });
+  await broker.waitFor((e) => e.kind === 'connect' && e.clientId === 'proplet-1', { since: 0, timeout: 10_000 });
   await victim.kill('SIGKILL');
-  const will = await broker.waitFor((e) => e.kind === 'publish' && e.origin === 'will', { timeout: 10_000, what: 'the will' });
+  const will = await broker.waitFor((e) => e.kind === 'publish' && e.origin === 'will', { since: 0, timeout: 10_000, what: 'the will' });
   expect(will).toMatchObject({ topic: 'wills/p1', payload: 'gone' });
   const gone = broker.events.find((e) => e.kind === 'disconnect');
   expect(gone).toMatchObject({ clientId: 'proplet-1' });

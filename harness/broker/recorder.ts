@@ -1,18 +1,19 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HilError } from '../errors.ts';
+import { History, type HistoryWait } from '../history.ts';
 import { MqttEventSchema, type MqttEvent, type NewMqttEvent } from './mqttEvent.ts';
 import { formatEvent } from './trafficView.ts';
 
 export type EventListener = (event: MqttEvent) => void;
 
-export interface WaitOptions {
-  timeout: number;
-  /** Only events with seq ≥ since count (take it from `mark()` before acting). Default 0: the whole history. */
-  since?: number;
+/** A bounded wait from a mark() (default: mark() at the call, the harness's one rule; see history.ts). */
+export interface WaitOptions extends HistoryWait {
   /** Names what is awaited in the failure message. */
   what?: string;
 }
+
+const TAIL_EVENTS = 15;
 
 /**
  * Keeps every MQTT event in memory for assertions and appends it to a JSONL file the moment
@@ -21,61 +22,47 @@ export interface WaitOptions {
  * failed one records into the same run's trace after the traffic that led to the failure.
  */
 export class Recorder {
-  readonly events: MqttEvent[] = [];
-  private readonly listeners = new Set<EventListener>();
+  private readonly history = new History<MqttEvent>({
+    timeoutError: (what, timeout, since) =>
+      new HilError(`no MQTT event ${what} within ${timeout} ms; last events:\n${this.tail(since)}`, this.file ? `full trace: ${this.file}` : undefined),
+  });
 
   constructor(readonly file?: string) {
     if (file) mkdirSync(dirname(file), { recursive: true });
   }
 
   record(event: NewMqttEvent): MqttEvent {
-    const stamped = { seq: this.events.length, time: new Date().toISOString(), ...event } as MqttEvent;
-    this.events.push(stamped);
+    const stamped = { seq: this.history.mark(), time: new Date().toISOString(), ...event } as MqttEvent;
     if (this.file) appendFileSync(this.file, `${JSON.stringify(stamped)}\n`);
-    for (const listener of this.listeners) listener(stamped);
+    this.history.push(stamped);
     return stamped;
+  }
+
+  /** Every event so far; events[seq] is the event with that seq. */
+  get events(): readonly MqttEvent[] {
+    return this.history.items;
   }
 
   /** The seq the next event will get: pass it as `since` to wait only for what follows. */
   mark(): number {
-    return this.events.length;
+    return this.history.mark();
   }
 
   /** Calls the listener for every later event; returns the function that stops it. */
   onEvent(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.history.onItem(listener);
   }
 
   /** Resolves with the first event (from `since` on) that the predicate accepts. */
   waitFor<E extends MqttEvent>(predicate: (e: MqttEvent) => e is E, opts: WaitOptions): Promise<E>;
   waitFor(predicate: (e: MqttEvent) => boolean, opts: WaitOptions): Promise<MqttEvent>;
   waitFor(predicate: (e: MqttEvent) => boolean, opts: WaitOptions): Promise<MqttEvent> {
-    const since = opts.since ?? 0;
-    const seen = this.events.slice(since).find(predicate);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stop();
-        reject(
-          new HilError(
-            `no MQTT event ${opts.what ?? 'matching the predicate'} within ${opts.timeout} ms; last events:\n${this.tail(since)}`,
-            this.file ? `full trace: ${this.file}` : undefined,
-          ),
-        );
-      }, opts.timeout);
-      const stop = this.onEvent((e) => {
-        if (!predicate(e)) return;
-        clearTimeout(timer);
-        stop();
-        resolve(e);
-      });
-    });
+    return this.history.waitFor(predicate, opts.what ?? 'matching the predicate', opts);
   }
 
   /** The last events from `since` on, one readable line each, for failure messages. */
-  tail(since = 0, count = 15): string {
-    const last = this.events.slice(Math.max(since, this.events.length - count));
+  tail(since = 0, count = TAIL_EVENTS): string {
+    const last = this.history.recent(count, since);
     return last.length ? last.map((e) => `  ${formatEvent(e)}`).join('\n') : '  (none)';
   }
 }

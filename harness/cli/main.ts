@@ -6,7 +6,7 @@ import { commands } from './commands/index.ts';
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
-    'usage: hil [--config FILE] [--log-level LEVEL] <command> [args]',
+    'usage: hil [--config FILE] [--log-level LEVEL] <command> [args]   (global options may also follow the command)',
     '',
     'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -17,6 +17,33 @@ function help(): string {
     '',
     'exit codes: 0 ok, 1 a check, test or flash failed, 2 usage or configuration error',
   ].join('\n');
+}
+
+const GLOBAL_OPTIONS = ['config', 'log-level'] as const;
+
+/**
+ * The global options may also follow the command (`hil test --lab --config bench.yaml`): they
+ * are taken out of the command's arguments, up to a `--` after which everything is passed on.
+ */
+function globalOptionsIn(args: string[]): { args: string[]; config?: string; logLevel?: string } {
+  const rest: string[] = [];
+  const found: Partial<Record<(typeof GLOBAL_OPTIONS)[number], string>> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    const name = GLOBAL_OPTIONS.find((o) => arg === `--${o}` || arg.startsWith(`--${o}=`));
+    if (!name) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i];
+    if (value === undefined || value === '') throw new HilError(`--${name} expects a value`, 'run hil --help', 2);
+    found[name] = value;
+  }
+  return { args: rest, ...(found.config ? { config: found.config } : {}), ...(found['log-level'] ? { logLevel: found['log-level'] } : {}) };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -31,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     tokens: true,
   });
-  // Global options stand before the command name; everything from the name on is the command's.
+  // Global options before the command name are read here; those after it by globalOptionsIn.
   const first = tokens.find((t) => t.kind === 'positional');
   if (!first) {
     console.log(help());
@@ -39,15 +66,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === first.value);
   if (!command) throw new HilError(`unknown command "${first.value}"`, 'run hil --help for the list', 2);
-  const level = (values['log-level'] as string | undefined) ?? process.env.HIL_LOG_LEVEL ?? 'info';
+  const { args, config, logLevel } = globalOptionsIn(argv.slice(first.index + 1));
+  const level = logLevel ?? (values['log-level'] as string | undefined) ?? process.env.HIL_LOG_LEVEL ?? 'info';
   const log = createLogger(level);
   setLogger(log);
-  const args = argv.slice(first.index + 1);
   if (args.includes('--help') || args.includes('-h')) {
     console.log(command.usage);
     return 0;
   }
-  const configPath = (values.config as string | undefined) ?? process.env.HIL_CONFIG ?? 'lab.config.yaml';
+  const configPath = config ?? (values.config as string | undefined) ?? process.env.HIL_CONFIG ?? 'lab.config.yaml';
   return command.run({ args, configPath, log });
 }
 

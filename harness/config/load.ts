@@ -6,7 +6,7 @@ import { generatedCredentials } from './credentials.ts';
 import { interpolate, InterpolationError } from './interpolate.ts';
 import { issueLine } from './issues.ts';
 import { formatPath } from './path.ts';
-import { LabConfigSchema, type LabConfig } from './schema.ts';
+import { LabConfigSchema, startedByRun, type LabConfig } from './schema.ts';
 
 /**
  * Reads and checks a bench description. Every problem becomes a HilError (exit 2) with one
@@ -70,7 +70,7 @@ export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.
     config.broker.tls.key = fromConfig(config.broker.tls.key);
   }
   for (const board of config.boards) {
-    if (board.port === 'virtual') config.propeller.proplets[board.name] ??= generatedCredentials(path, board.name);
+    if (startedByRun(board.port)) config.propeller.proplets[board.name] ??= generatedCredentials(path, board.name);
   }
   return config;
 }

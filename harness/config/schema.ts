@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isLabgridPort, parseLabgridTarget } from '../labgrid/target.ts';
 import { PROFILE_NAMES } from '../profiles/builtin.ts';
-import { parsePortSpec } from '../transport/portSpec.ts';
+import { parsePortSpec } from './portSpec.ts';
 
 /**
  * lab.config.yaml, as the single source of the config types. Objects are strict: a typo in a
@@ -24,8 +24,7 @@ const PORT_FORMS =
 const isPort = (port: string) => {
   try {
     // A labgrid place is leased for the run; the transport then opens its rfc2217:// port.
-    if (isLabgridPort(port)) parseLabgridTarget(port);
-    else parsePortSpec(port);
+    parsePortSpec(port);
     return true;
   } catch {
     return false;
@@ -34,6 +33,9 @@ const isPort = (port: string) => {
 
 /** How the firmware speaks (harness/profiles/): a board's own, or the firmware's for every board. */
 const profileName = z.string().refine((name) => PROFILE_NAMES.includes(name), { error: `expected a firmware profile: ${PROFILE_NAMES.join(', ')}` });
+
+/** A board the run itself starts (a virtual ESP32-S3 process); the bench's backends know it as ephemeral. */
+export const startedByRun = (port: string) => port === 'virtual';
 
 // Names become file names (transcripts), lock names and log fields.
 const boardName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
@@ -76,7 +78,7 @@ export const BoardConfigSchema = z
     ...board,
     power:
       board.power ??
-      (board.port === 'virtual'
+      (startedByRun(board.port)
         ? { driver: 'virtual' as const }
         : isLabgridPort(board.port)
           ? { driver: 'labgrid' as const }
@@ -169,11 +171,11 @@ export const LabConfigSchema = z
       const samePort = ports.get(board.port);
       // A labgrid tag filter names a pool of places: several boards may draw from it.
       const pool = isLabgridPort(board.port) && !parseLabgridTarget(board.port).place;
-      if (board.port !== 'virtual' && !pool && samePort !== undefined) {
+      if (!startedByRun(board.port) && !pool && samePort !== undefined) {
         fail(['boards', i, 'port'], `port "${board.port}" is also boards[${samePort}].port: one board per port`);
       }
       ports.set(board.port, i);
-      if (board.power.driver === 'virtual' && board.port !== 'virtual') {
+      if (board.power.driver === 'virtual' && !startedByRun(board.port)) {
         fail(['boards', i, 'power', 'driver'], `power driver "virtual" needs port: virtual; got port "${board.port}"`);
       }
       if (board.power.driver === 'labgrid' && !isLabgridPort(board.port)) {
@@ -189,7 +191,7 @@ export const LabConfigSchema = z
     if (image && manifest) fail(['firmware'], 'expected image or manifest, not both');
     if (!image && !manifest) fail(['firmware'], 'expected image (one file at 0x0) or manifest (files + offsets); got neither');
     const loopback = /^(127\.|localhost$|::1$)/;
-    if (!config.broker.external && loopback.test(config.broker.advertisedHost) && config.boards.some((b) => b.port !== 'virtual')) {
+    if (!config.broker.external && loopback.test(config.broker.advertisedHost) && config.boards.some((b) => !startedByRun(b.port))) {
       fail(
         ['broker', 'advertisedHost'],
         `expected an address real boards can reach over WiFi; got "${config.broker.advertisedHost}", which is this host's loopback`,

@@ -6,7 +6,7 @@ import { SerialPort } from 'serialport';
 import { HilError } from '../errors.ts';
 import { requirePeers } from '../testing/peers.ts';
 import { openTransport } from '../transport/open.ts';
-import { memoryLogger, startPtyPair, until, type PtyPair } from '../transport/testPeers.ts';
+import { memoryLogger, startPtyPair, until, type PtyPair } from '../testing/serialPeers.ts';
 import type { Transport } from '../transport/transport.ts';
 import { Console } from './console.ts';
 

@@ -1,4 +1,5 @@
 import { HilError } from '../errors.ts';
+import { History, type HistoryWait } from '../history.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { LogEvent, LogEventKind, LogEventOf } from './events.ts';
 import { ConsoleParser } from './parser.ts';
@@ -12,19 +13,12 @@ export interface ConsoleOptions {
   transcriptPath: string;
 }
 
-export interface WaitOptions {
-  timeout: number;
-  /** A mark(): events from there on count. Defaults to mark() at the call: only new events. */
-  since?: number;
-}
+/** A bounded wait from a mark() (default: mark() at the call, the harness's one rule; see history.ts). */
+export type WaitOptions = HistoryWait;
 
 export type Pattern = string | RegExp | ((event: LogEvent) => boolean);
 
 const TAIL_LINES = 20;
-
-interface Waiter {
-  fail(err: HilError): void;
-}
 
 /**
  * A board's console: the transport's bytes become a transcript file and a history of typed
@@ -33,14 +27,15 @@ interface Waiter {
  * the transcript's path.
  */
 export class Console {
-  readonly events: LogEvent[] = [];
+  private readonly history = new History<LogEvent>({
+    timeoutError: (what, timeout) => this.timeoutError(what, timeout),
+    stoppedError: () => new HilError(`${this.name}: console stopped while a wait was pending`, `transcript: ${this.transcriptPath}`),
+  });
   /** The visible text of every complete line; lines[seq] is the line of events with that seq. */
   readonly lines: string[] = [];
   readonly name: string;
   readonly transcriptPath: string;
   private readonly parser = new ConsoleParser();
-  private readonly listeners = new Set<(event: LogEvent) => void>();
-  private readonly waiters = new Set<Waiter>();
   private transcript: Transcript | undefined;
   private unsubscribe: (() => void) | undefined;
   private startedAt = 0;
@@ -68,19 +63,21 @@ export class Console {
     this.unsubscribe = undefined;
     this.transcript?.close();
     this.transcript = undefined;
-    for (const waiter of [...this.waiters]) {
-      waiter.fail(new HilError(`${this.name}: console stopped while a wait was pending`, `transcript: ${this.transcriptPath}`));
-    }
+    this.history.stop();
+  }
+
+  /** Every event so far, in order. */
+  get events(): readonly LogEvent[] {
+    return this.history.items;
   }
 
   /** A cursor into the event history, for `since`. */
   mark(): number {
-    return this.events.length;
+    return this.history.mark();
   }
 
   onEvent(listener: (event: LogEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.history.onItem(listener);
   }
 
   /** Writes a shell command line (Zephyr's shell takes `\r\n`). */
@@ -97,11 +94,13 @@ export class Console {
    * The first event from `since` on that matches: a string or RegExp is matched against the
    * text of each line; a predicate sees every event.
    */
+  expect<E extends LogEvent>(pattern: (event: LogEvent) => event is E, options: WaitOptions): Promise<E>;
+  expect(pattern: Pattern, options: WaitOptions): Promise<LogEvent>;
   expect(pattern: Pattern, options: WaitOptions): Promise<LogEvent> {
-    if (typeof pattern === 'function') return this.wait(pattern, `an event for which ${pattern.name || 'the predicate'} holds`, options);
+    if (typeof pattern === 'function') return this.history.waitFor(pattern, `an event for which ${pattern.name || 'the predicate'} holds`, options);
     const matches = typeof pattern === 'string' ? (text: string) => text.includes(pattern) : (text: string) => text.search(pattern) >= 0;
     const what = typeof pattern === 'string' ? `a line containing ${JSON.stringify(pattern)}` : `a line matching ${pattern}`;
-    return this.wait((e) => e.kind === 'line' && matches(e.text), what, options);
+    return this.history.waitFor((e) => e.kind === 'line' && matches(e.text), what, options);
   }
 
   waitFor<K extends LogEventKind>(
@@ -110,32 +109,7 @@ export class Console {
   ): Promise<LogEventOf<K>> {
     const where = options.where;
     const what = `"${kind}"${where ? ` for which ${where.name || 'the condition'} holds` : ''}`;
-    return this.wait((e): e is LogEventOf<K> => e.kind === kind && (!where || where(e as LogEventOf<K>)), what, options) as Promise<LogEventOf<K>>;
-  }
-
-  private wait(match: (event: LogEvent) => boolean, what: string, { timeout, since = this.mark() }: WaitOptions): Promise<LogEvent> {
-    const seen = this.events.slice(since).find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        unsubscribe();
-        this.waiters.delete(waiter);
-      };
-      const waiter: Waiter = {
-        fail: (err) => {
-          done();
-          reject(err);
-        },
-      };
-      const unsubscribe = this.onEvent((event) => {
-        if (!match(event)) return;
-        done();
-        resolve(event);
-      });
-      const timer = setTimeout(() => waiter.fail(this.timeoutError(what, timeout)), timeout);
-      this.waiters.add(waiter);
-    });
+    return this.history.waitFor((e): e is LogEventOf<K> => e.kind === kind && (!where || where(e as LogEventOf<K>)), what, options);
   }
 
   private timeoutError(what: string, timeout: number): HilError {
@@ -153,8 +127,7 @@ export class Console {
     const events = this.parser.push(chunk, Math.round(performance.now() - this.startedAt));
     for (const event of events) {
       if (event.kind === 'line') this.lines.push(event.text);
-      this.events.push(event);
-      for (const listener of [...this.listeners]) listener(event);
+      this.history.push(event);
     }
   }
 }

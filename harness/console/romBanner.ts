@@ -1,5 +1,5 @@
 /**
- * The ESP32-S3 ROM's first lines after a reset (REFERENCE.md):
+ * The ESP32-S3 ROM's first lines after a reset (docs/protocol.md, ESP32-S3):
  *   ESP-ROM:esp32s3-20210327
  *   Build:Mar 27 2021
  *   rst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)
@@ -42,4 +42,12 @@ export class RomBannerParser {
 
 export function isDownloadWait(text: string): boolean {
   return text.trim() === 'waiting for download';
+}
+
+/** What the ROM prints when the image at 0x0 is not bootable (docs/protocol.md, ESP32-S3): erased flash, a broken header. */
+const ROM_REJECT = /invalid header: 0x[0-9a-f]+/;
+
+/** The ROM's refusal of the image in a line, e.g. `invalid header: 0xffffffff`. */
+export function romRejection(text: string): string | undefined {
+  return ROM_REJECT.exec(text)?.[0];
 }

@@ -1,5 +1,5 @@
 /**
- * WAMR's error texts (REFERENCE.md; CONTRACT.md §4.2), wherever they appear in a line: alone,
+ * WAMR's error texts (docs/protocol.md, WAMR; CONTRACT.md §4.2), wherever they appear in a line: alone,
  * or as the `error=` of a `Task failed` line.
  */
 export interface WamrError {

@@ -75,3 +75,10 @@ test('no banner within the timeout names what was seen last', async () => {
     'board b0 did not show that the new image started within 0.3 s after reset: saw the Zephyr banner but no "Starting Proplet version=" line (last line: "something else")',
   );
 });
+
+test('a banner without "build", as Zephyr 3.7 prints it, is a banner: the console parser\'s grammar', async () => {
+  const watch = new BootWatch(near);
+  const booted = watch.wait('b0', 5000, false);
+  await far.write('*** Booting Zephyr OS v3.7.0 ***\r\n');
+  expect(await booted).toEqual({ zephyr: 'v3.7.0' });
+});

@@ -9,11 +9,9 @@ import { Console } from '../console/console.ts';
 import { HilError } from '../errors.ts';
 import { requirePeers } from '../testing/peers.ts';
 import { openTransport } from '../transport/open.ts';
-import type { Transport } from '../transport/transport.ts';
-import { flashAll } from './flashAll.ts';
 import { flashBoard, type FlashTarget } from './flasher.ts';
 import { firmwareFromImage, firmwareFromManifest } from './manifest.ts';
-import { ensureFixtures, fixture, removeState, startBoard, type TestBoard } from './testKit.ts';
+import { ensureFixtures, fixture, removeState, startBoard, type TestBoard } from '../testing/virtualBoard.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -144,26 +142,6 @@ test('a board that never answers the sync fails in bounded time with one line', 
     expect((err as HilError).exitCode).toBe(1);
     expect((err as HilError).message).toMatch(/^board v0 did not answer the bootloader sync within \d+ s — is it in download mode\? hold BOOT and press RESET$/);
   });
-});
-
-test('flashAll flashes several boards at once', async () => {
-  const boards = await Promise.all([startBoard(), startBoard()]);
-  const transports: Transport[] = [];
-  try {
-    for (const b of boards) transports.push(await openTransport(b.url, { baud: 115200, log }));
-    const targets: FlashTarget[] = transports.map((transport, i) => ({ name: `v${i}`, transport, reset: 'classic', flashBaud: 921600, log }));
-    const results = await flashAll(targets, firmwareFromImage(fixture('proplet.bin')));
-    expect(results.map((r) => [r.board, r.regions[0]!.outcome, r.booted?.version])).toEqual([
-      ['v0', 'written', '1.0.0'],
-      ['v1', 'written', '1.0.0'],
-    ]);
-  } finally {
-    for (const t of transports) await t.close();
-    for (const b of boards) {
-      await b.stop();
-      removeState(b);
-    }
-  }
 });
 
 /**

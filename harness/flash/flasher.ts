@@ -2,7 +2,7 @@ import { ESPError, UnexpectedChipIdError, UnexpectedChipMagicError, type ESPLoad
 import { HilError } from '../errors.ts';
 import { log as rootLog, step, type Logger } from '../log.ts';
 import type { Transport } from '../transport/transport.ts';
-import { WebSerialPort, type SerialPortInfo } from '../transport/webSerial.ts';
+import { WebSerialPort, type SerialPortInfo } from './webSerial.ts';
 import { BootWatch, type Booted } from './bootWatch.ts';
 import { createLoader, md5Hex, padTo4, romMd5Hex, SyncDeadlineError } from './loader.ts';
 import { hex, SETTINGS_PARTITION, type Firmware } from './manifest.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { ImageFormatError, inspectImage } from './image.ts';
-import { ensureFixtures, fixture } from './testKit.ts';
+import { ensureFixtures, fixture } from '../testing/virtualBoard.ts';
 
 test.beforeAll(() => ensureFixtures());
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Reads an ESP application or bootloader image (esptool's image format, REFERENCE.md): the
+ * Reads an ESP application or bootloader image (esptool's image format, docs/protocol.md): the
  * header, the extended header's chip id, the segments, the checksum and the optional SHA-256,
  * and the esp_app_desc_t that CONTRACT.md §7 puts at the start of the first DROM segment.
  * The flasher refuses an image the ROM would reject before it touches a board.

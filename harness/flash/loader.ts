@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ClassicReset, ESPError, ESPLoader, Transport as EsptoolTransport, UsbJtagSerialReset } from 'esptool-js';
 import type { Logger } from '../log.ts';
-import type { WebSerialPort } from '../transport/webSerial.ts';
+import type { WebSerialPort } from './webSerial.ts';
 
 /**
  * esptool-js, unmodified, on a WebSerialPort. Its chatter (which it would print with

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { HilError } from '../errors.ts';
 import { firmwareFromImage, firmwareFromManifest, loadFirmware } from './manifest.ts';
-import { ensureFixtures, fixture } from './testKit.ts';
+import { ensureFixtures, fixture } from '../testing/virtualBoard.ts';
 
 let dir: string;
 

@@ -290,7 +290,7 @@ test('a bench board on a labgrid place is leased for the run: console over the p
   const config = benchFile(`labgrid://${lab.coordinator}?board=esp32s3`);
   writeFileSync(config, readFileSync(config, 'utf8').replace('image: proplet.bin', `image: ${join(dir, 'proplet.bin')}`).replace('propeller: { tenant: t1, channel: c1 }', 'propeller: { tenant: t1, channel: c1, proplets: { lab-a: { id: p1, apiKey: k1 } } }'));
   const plan = await planBench('lab', { HIL_CONFIG: config });
-  const board = await openBoard(plan, plan.boards[0]!, { reportDir: join(dir, 'reports'), log });
+  const board = await openBoard(plan.boards[0]!, { config: plan.config, configPath: plan.configPath, transcriptPath: join(dir, 'reports', 'console-lab-a.log'), log, lease: 'hil lab run' });
   try {
     expect(board.power.kind).toBe('labgrid');
     expect(board.transport.url).toBe(lab.boards[0]!.url);

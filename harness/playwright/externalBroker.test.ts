@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { parse, stringify } from 'yaml';
-import { loadSummary } from '../report/loadSummary.ts';
+import { loadSummary } from '../report/run/loadSummary.ts';
 import { requirePeers } from '../testing/peers.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');

@@ -2,35 +2,24 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { openBoard, type Board } from '../bench/board.ts';
+import type { Board } from '../bench/board.ts';
 import { boardLockName } from '../bench/boardLock.ts';
+import { bringUp } from '../bench/bringUp.ts';
 import { leaseTimeoutMs, waitForLease, type Lease } from '../bench/lease.ts';
 import { boardCredentials, planBench, type BenchPlan } from '../bench/plan.ts';
-import { provision } from '../bench/provision.ts';
+import { benchSettings, type BenchSettings } from '../bench/settings.ts';
 import { startBroker, type Broker } from '../broker/broker.ts';
 import { brokerOptionsFromConfig } from '../broker/fromConfig.ts';
 import type { LogEvent } from '../console/events.ts';
 import { HilError } from '../errors.ts';
-import { flashBoard } from '../flash/flasher.ts';
-import { SETTINGS_PARTITION } from '../flash/manifest.ts';
-import { createLogger, step, type Logger } from '../log.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { Manager } from '../propeller/manager.ts';
 import { loadPayloadCases, loadWorkloads, type LoadedPayloadCase, type LoadedWorkload } from '../propeller/workloadTable.ts';
-import { Observations } from '../report/observations.ts';
-import { runDir } from '../report/runDir.ts';
-import { NOT_RUN, type BenchInfo } from '../report/summary.ts';
+import { Observations } from '../report/run/observations.ts';
+import { runDir } from '../report/run/runDir.ts';
+import { NOT_RUN, type BenchInfo } from '../report/run/summary.ts';
 import type { BoardOptions } from './options.ts';
 
-/**
- * Virtual boards run the suite on a short keep-alive and alive period, so that the LWT and
- * reconnection specs take seconds; lab boards use the bench file's keep-alive and the
- * firmware's default alive period (CONTRACT.md §1).
- */
-const VIRTUAL_KEEPALIVE_S = 3;
-const VIRTUAL_ALIVE_S = 1;
-const VIRTUAL_TASK_TIMEOUT_MS = 5_000;
-const LAB_ALIVE_S = 10;
-const LAB_TASK_TIMEOUT_MS = 10_000;
 /** The last console lines and MQTT messages a failing test shows inline (the attachments hold all). */
 const TAIL = 20;
 
@@ -47,13 +36,6 @@ export interface BrokerHandle {
   port: number;
   /** The manager's own login on this broker (none on an external broker that takes anonymous clients). */
   manager: { username?: string; password?: string };
-}
-
-/** The firmware settings the suite provisions besides the credentials (CONTRACT.md §2.2). */
-export interface BenchSettings {
-  keepAliveS: number;
-  aliveS: number;
-  taskTimeoutMs: number;
 }
 
 type WorkerFixtures = BoardOptions & {
@@ -129,11 +111,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 
   settings: [
     async ({ plan }, use) => {
-      await use(
-        plan.kind === 'virtual'
-          ? { keepAliveS: VIRTUAL_KEEPALIVE_S, aliveS: VIRTUAL_ALIVE_S, taskTimeoutMs: VIRTUAL_TASK_TIMEOUT_MS }
-          : { keepAliveS: Math.round(plan.config.timeouts.keepAlive / 1000), aliveS: LAB_ALIVE_S, taskTimeoutMs: LAB_TASK_TIMEOUT_MS },
-      );
+      await use(benchSettings(plan));
     },
     { scope: 'worker' },
   ],
@@ -209,60 +187,16 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker', timeout: leaseTimeoutMs() + 10_000 },
   ],
 
-  // The board as every test starts with it: leased, flashed (unchanged regions skipped),
-  // provisioned for this worker's broker, booted, connected and announced.
+  // The board as every test starts with it: leased, then brought from off to online by the bench's strategy.
   board: [
     async ({ plan, boardName, boardLease, broker, manager, settings, workerLog }, use) => {
-      const config = plan.boards.find((b) => b.name === boardName)!;
       const reports = runDir();
-      let mac = '';
-      const board = await onceOnly(boardName, async () => {
-        const opened = await step(workerLog, 'open', { board: boardName }, () => openBoard(plan, config, { reportDir: reports, log: workerLog, lease: boardLease }));
-        try {
-          const { timeouts, propeller, wifi } = plan.config;
-          const flashed = await step(workerLog, 'flash', { board: boardName }, () =>
-            flashBoard(
-              { name: boardName, transport: opened.transport, reset: config.reset, baud: config.baud, flashBaud: config.flashBaud, log: workerLog },
-              plan.firmware,
-              { bootTimeoutMs: timeouts.boot, settingsPartition: SETTINGS_PARTITION },
-            ),
-          );
-          mac = flashed.mac;
-          const booted = await step(workerLog, 'provision', { board: boardName }, () =>
-            provision(
-              opened.console,
-              {
-                propletId: opened.credentials.id,
-                apiKey: opened.credentials.apiKey,
-                tenant: propeller.tenant,
-                channel: propeller.channel,
-                brokerHost: broker.host,
-                brokerPort: broker.port,
-                keepaliveS: settings.keepAliveS,
-                aliveS: settings.aliveS,
-                taskTimeoutMs: settings.taskTimeoutMs,
-                wifiSsid: wifi.ssid,
-                wifiPsk: wifi.psk,
-              },
-              { timeout: timeouts.boot },
-            ),
-          );
-          // Only the session after the provisioning reboot counts: the boot before it may have
-          // connected with older settings, and its discovery must not be taken for this one.
-          const since = manager.mark();
-          await step(workerLog, 'connect', { board: boardName }, async () => {
-            await opened.console.waitFor('mqtt.connected', { timeout: timeouts.mqttConnect, since: opened.console.events.indexOf(booted) });
-            await manager.awaitDiscovery(opened.credentials.id, { timeout: timeouts.mqttConnect, since });
-          });
-          return opened;
-        } catch (err) {
-          await opened.close();
-          throw err;
-        }
-      });
+      const { board, flashed } = await onceOnly(boardName, () =>
+        bringUp(plan, boardName, { broker, manager, settings, reportDir: reports, log: workerLog, lease: boardLease }),
+      );
       const info: BenchInfo = {
         firmware: { name: plan.firmware.app?.projectName ?? plan.firmware.source, version: plan.expectVersion, sha256: firmwareDigest(plan) },
-        boards: [{ name: boardName, transport: board.transport.url, mac }],
+        boards: [{ name: boardName, transport: board.transport.url, mac: flashed.mac }],
       };
       // Named to match BENCH_INFO_PATTERN, where the summary reporter gathers them.
       writeFileSync(join(reports, `bench-board-${boardName}.json`), JSON.stringify(info, null, 2));

@@ -1,17 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Project } from '@playwright/test';
 import { parse } from 'yaml';
+import { isEphemeralPort } from '../bench/backends/index.ts';
+import { virtualBoardNames } from '../bench/plan.ts';
 import type { BoardOptions } from './options.ts';
 
-/** How many virtual boards the virtual project starts (HIL_VIRTUAL_BOARDS, default 2). */
-export function virtualBoardCount(env = process.env): number {
-  const n = Number(env.HIL_VIRTUAL_BOARDS ?? 2);
-  return Number.isInteger(n) && n >= 1 ? n : 2;
-}
-
-/** The names of the virtual boards a virtual run starts: v0, v1, … */
-export function virtualBoardNames(env = process.env): string[] {
-  return Array.from({ length: virtualBoardCount(env) }, (_, i) => `v${i}`);
+/** A port that does not parse still makes a lab project, whose fixture reports the error. */
+function runStarted(port: string): boolean {
+  try {
+    return isEphemeralPort(port);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -23,7 +23,7 @@ function labBoardNames(configPath: string): string[] {
   if (!existsSync(configPath)) return [];
   try {
     const doc = parse(readFileSync(configPath, 'utf8')) as { boards?: { name?: unknown; port?: unknown }[] };
-    return (doc.boards ?? []).filter((b) => b.port !== 'virtual').map((b) => String(b.name));
+    return (doc.boards ?? []).filter((b) => !runStarted(String(b.port))).map((b) => String(b.name));
   } catch {
     return [];
   }

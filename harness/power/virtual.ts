@@ -1,6 +1,16 @@
-import type { VirtualBoard } from '../bench/virtualBoards.ts';
 import type { Transport } from '../transport/transport.ts';
 import { cycleWith, DEFAULT_OFF_MS, type PowerDriver } from './power.ts';
+
+/**
+ * What a virtual board's power switch acts on: the board's process, which the bench starts.
+ * Kept to this shape so that power/ knows nothing of how the bench runs the process.
+ */
+export interface BoardProcess {
+  /** A cut: the process is killed (SIGKILL) with no chance to say goodbye. */
+  powerOff(): Promise<void>;
+  /** The process again, with the same flash and the same URL. */
+  powerOn(): Promise<void>;
+}
 
 /**
  * A virtual board's power: SIGKILL of its process is the cut, a restart with the same state
@@ -10,7 +20,7 @@ import { cycleWith, DEFAULT_OFF_MS, type PowerDriver } from './power.ts';
 export class VirtualPower implements PowerDriver {
   readonly kind = 'virtual';
   constructor(
-    private readonly board: VirtualBoard,
+    private readonly board: BoardProcess,
     private readonly transport: Transport,
   ) {}
 

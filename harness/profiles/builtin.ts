@@ -25,7 +25,7 @@ const proplet = FirmwareProfileSchema.parse({
       channel: 'channel_id',
       brokerHost: 'mqtt_broker_host',
       brokerPort: 'mqtt_broker_port',
-      keepaliveS: 'keepalive_s',
+      keepAliveS: 'keepalive_s',
       aliveS: 'alive_s',
       taskTimeoutMs: 'task_timeout_ms',
     },

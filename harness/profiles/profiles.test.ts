@@ -50,9 +50,9 @@ test("settings go under each firmware's own key names", () => {
     ['proplet/mqtt_tls_enabled', '1'],
   ]);
   // For ours, the same keys the shell provisioning writes.
-  expect(profileSettings(proplet, { ...s, keepaliveS: 5 })).toEqual(settingKeys({ ...s, keepaliveS: 5 }).map(([k, v]) => [`proplet/${k}`, v]));
+  expect(profileSettings(proplet, { ...s, keepAliveS: 5 })).toEqual(settingKeys({ ...s, keepAliveS: 5 }).map(([k, v]) => [`proplet/${k}`, v]));
   expect(() => profileSettings(proplet, { ...s, tls: true })).toThrow(/no setting for tlsEnabled/);
-  expect(() => profileSettings(upstream, { ...s, keepaliveS: 5 })).toThrow(/no setting for keepaliveS/);
+  expect(() => profileSettings(upstream, { ...s, keepAliveS: 5 })).toThrow(/no setting for keepAliveS/);
 });
 
 test('a board or the firmware names its profile in the bench file; an unknown name is one readable line', async () => {

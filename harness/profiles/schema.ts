@@ -117,7 +117,7 @@ export const FirmwareProfileSchema = z.strictObject({
       tlsEnabled: z.string().optional(),
       tlsClientCert: z.string().optional(),
       tlsClientKey: z.string().optional(),
-      keepaliveS: z.string().optional(),
+      keepAliveS: z.string().optional(),
       aliveS: z.string().optional(),
       taskTimeoutMs: z.string().optional(),
     }),

@@ -118,7 +118,7 @@ test('round trip: discovery, alive, results and errors of real modules, then the
   expect(await m.run(workloads.trap, undefined, { timeout: 5000 })).toEqual({ error: 'Exception: unreachable' });
 
   await m.stop('some-task', 'add');
-  const stop = await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.stop, { timeout: 5000, what: 'the stop message' });
+  const stop = await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.stop, { since: 0, timeout: 5000, what: 'the stop message' });
   // The real manager's stop shape (unaddressed: this manager was given no board).
   expect(stop).toMatchObject({ payload: '{"broadcast":false,"id":"some-task"}', qos: 1 });
 
@@ -146,7 +146,7 @@ test('a fetch the test answers itself is neither answered nor a finding; an unkn
   await scriptedProplet(broker.url);
   await m.start({ id: 'answered-elsewhere', name: 'add', image_url: 'registry/broken:1', inputs: [1, 2] });
   await m.start({ id: 'unknown-image', name: 'add', image_url: 'registry/unknown:1', inputs: [1, 2] });
-  await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.registryProplet && e.payload.includes('unknown:1'), { timeout: 5000, what: 'the second fetch' });
+  await broker.waitFor((e) => e.kind === 'publish' && e.topic === topics.registryProplet && e.payload.includes('unknown:1'), { since: 0, timeout: 5000, what: 'the second fetch' });
   await expect.poll(() => m.findings.map((f) => f.problem), { timeout: 5000 }).toEqual(['registry request for unknown image registry/unknown:1']);
   expect(broker.events.some((e) => e.kind === 'publish' && e.topic === topics.registryServer)).toBe(false);
 });

@@ -100,7 +100,7 @@ for (const [label, brokerOf] of [
       // so the broker publishes the will only after 1.5 × keep-alive.
       await provision(
         console,
-        { brokerHost: '127.0.0.1', brokerPort: port, propletId: PROPLET.id, apiKey: PROPLET.apiKey, tenant: TENANT, channel: CHANNEL, aliveS: 2, keepaliveS: 4, taskTimeoutMs: 60_000 },
+        { brokerHost: '127.0.0.1', brokerPort: port, propletId: PROPLET.id, apiKey: PROPLET.apiKey, tenant: TENANT, channel: CHANNEL, aliveS: 2, keepAliveS: 4, taskTimeoutMs: 60_000 },
         { timeout: TIMEOUT },
       );
 

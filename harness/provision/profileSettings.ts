@@ -30,7 +30,7 @@ export function profileSettings(profile: FirmwareProfile, input: ImageSettings):
     ['tlsEnabled', s.tls === undefined ? undefined : s.tls ? '1' : '0'],
     ['tlsClientCert', s.tlsClientCert],
     ['tlsClientKey', s.tlsClientKey],
-    ['keepaliveS', s.keepaliveS],
+    ['keepAliveS', s.keepAliveS],
     ['aliveS', s.aliveS],
     ['taskTimeoutMs', s.taskTimeoutMs],
   ];

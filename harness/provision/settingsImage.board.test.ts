@@ -75,7 +75,7 @@ test('a settings image for a profile that has no key for an option is refused, e
       '--broker-host', 'h', '--broker-port', '1', '--proplet-id', 'p', '--api-key', 'k', '--tenant', 't', '--channel', 'c',
     ]);
     expect(done.code).toBe(2);
-    expect(done.stderr).toMatch(/firmware profile upstream-0\.5 has no setting for keepaliveS/);
+    expect(done.stderr).toMatch(/firmware profile upstream-0\.5 has no setting for keepAliveS/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { boardLockName } from '../bench/boardLock.ts';
-import { SummarySchema } from '../report/summary.ts';
+import { SummarySchema } from '../report/run/summary.ts';
 import { benchCheckout, freshRoot, REPO, startHil } from '../testing/hilRun.ts';
 
 test('a board that fails its bring-up fails one test with its reason; its other tests are listed as not run, none passed', async () => {

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { listPorts, type PortInfo } from './discovery.ts';
-import { FakeSysfs } from './fakeSysfs.ts';
+import { FakeSysfs } from '../testing/fakeSysfs.ts';
 
 let sysfs: FakeSysfs;
 

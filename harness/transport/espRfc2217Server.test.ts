@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { pino } from 'pino';
-import { ensureFixtures, fixture, removeState, startBoard, type TestBoard } from '../flash/testKit.ts';
+import { ensureFixtures, fixture, removeState, startBoard, type TestBoard } from '../testing/virtualBoard.ts';
 import { RtsPower } from '../power/rts.ts';
 import { requireInstalledPeer } from '../testing/peers.ts';
 import { openTransport } from './open.ts';

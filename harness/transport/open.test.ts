@@ -5,10 +5,10 @@ import { expect, test } from '@playwright/test';
 import { SerialPort } from 'serialport';
 import { HilError } from '../errors.ts';
 import { requirePeers } from '../testing/peers.ts';
-import { FakeSysfs } from './fakeSysfs.ts';
+import { FakeSysfs } from '../testing/fakeSysfs.ts';
 import { openTransport } from './open.ts';
 import { SerialTransport } from './serial.ts';
-import { memoryLogger, type PtyPair, startPtyPair, until } from './testPeers.ts';
+import { memoryLogger, type PtyPair, startPtyPair, until } from '../testing/serialPeers.ts';
 import type { Transport } from './transport.ts';
 
 // A fake sysfs says which USB device sits behind /dev/<tty>; socat puts a real pty at

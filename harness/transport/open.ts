@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { HilError } from '../errors.ts';
 import { log as sharedLog, type Logger } from '../log.ts';
 import { listPorts, type DiscoveryOptions, type PortInfo } from './discovery.ts';
-import { parsePortSpec, type PortSpec } from './portSpec.ts';
+import { parsePortSpec, type PortSpec } from '../config/portSpec.ts';
 import { Rfc2217Transport, type Rfc2217ServerSetting } from './rfc2217.ts';
 import { SerialTransport } from './serial.ts';
 import type { Transport } from './transport.ts';
@@ -37,6 +37,8 @@ async function createTransport(spec: string, parsed: PortSpec, opts: OpenOptions
       return new Rfc2217Transport(spec, parsed.host, parsed.port, { ...opts, ...(opts.rfc2217Server ? { server: opts.rfc2217Server } : {}) });
     case 'virtual':
       throw new HilError(`port "virtual" has no device to open`, 'the bench starts a virtual board and opens its rfc2217:// address', 2);
+    case 'labgrid':
+      throw new HilError(`port "${spec}" is a labgrid place, not a device`, 'the bench leases the place and opens its rfc2217:// address', 2);
     case 'path': {
       const ports = await listPorts(opts.discovery);
       const real = await realpath(parsed.path).catch(() => parsed.path);

@@ -6,7 +6,7 @@ import { HilError } from '../errors.ts';
 import { requirePeers } from '../testing/peers.ts';
 import { openTransport } from './open.ts';
 import { Rfc2217Transport } from './rfc2217.ts';
-import { freePort, memoryLogger, type PtyPair, type Ser2net, startPtyPair, startSer2net, until } from './testPeers.ts';
+import { freePort, memoryLogger, type PtyPair, type Ser2net, startPtyPair, startSer2net, until } from '../testing/serialPeers.ts';
 import type { Transport } from './transport.ts';
 
 // ser2net serves pty end a over RFC 2217; the test plays the board on end b.

@@ -7,7 +7,7 @@ import { SerialPort } from 'serialport';
 import { HilError } from '../errors.ts';
 import { requirePeers } from '../testing/peers.ts';
 import { openTransport } from './open.ts';
-import { memoryLogger, type PtyPair, startPtyPair, until } from './testPeers.ts';
+import { memoryLogger, type PtyPair, startPtyPair, until } from '../testing/serialPeers.ts';
 import { SignalsUnsupportedError, type Transport } from './transport.ts';
 
 // The transport opens pty end a; the test plays the board on end b.

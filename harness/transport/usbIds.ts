@@ -1,5 +1,5 @@
 /**
- * USB ids that an ESP32-S3 shows up with (REFERENCE.md): its own USB-Serial/JTAG, or the
+ * USB ids that an ESP32-S3 shows up with (docs/protocol.md, ESP32-S3): its own USB-Serial/JTAG, or the
  * USB-UART bridge of a dev board. The built-in id is shared with other Espressif chips (C3,
  * C6, H2), so even it only makes a board likely, not certain.
  */

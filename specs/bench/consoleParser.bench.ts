@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { ConsoleParser } from '../../harness/console/parser.ts';
-import { figure } from '../../harness/report/benchReport.ts';
-import { recordFigures } from '../../harness/report/benchWrite.ts';
+import { figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures } from '../../harness/report/benchmark/write.ts';
 
 /**
  * Console parser throughput over a long, realistic console: the hand-written captures (ROM

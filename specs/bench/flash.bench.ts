@@ -6,9 +6,9 @@ import { expect, test } from '@playwright/test';
 import { VirtualBoard } from '../../harness/bench/virtualBoards.ts';
 import { flashBoard, type FlashTarget } from '../../harness/flash/flasher.ts';
 import { firmwareFromImage, firmwareFromManifest, type Firmware } from '../../harness/flash/manifest.ts';
-import { figure } from '../../harness/report/benchReport.ts';
-import { summarize } from '../../harness/report/benchStats.ts';
-import { recordFigures } from '../../harness/report/benchWrite.ts';
+import { figure } from '../../harness/report/benchmark/figures.ts';
+import { summarize } from '../../harness/report/benchmark/stats.ts';
+import { recordFigures } from '../../harness/report/benchmark/write.ts';
 import { openTransport } from '../../harness/transport/open.ts';
 import { silent as log } from './rig.ts';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { VirtualBoard } from '../../harness/bench/virtualBoards.ts';
-import { figure } from '../../harness/report/benchReport.ts';
-import { recordFigures } from '../../harness/report/benchWrite.ts';
+import { figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures } from '../../harness/report/benchmark/write.ts';
 import { requireInstalledPeer } from '../../harness/testing/peers.ts';
 
 /**

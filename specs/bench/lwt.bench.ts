@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startBroker } from '../../harness/broker/broker.ts';
 import { Manager } from '../../harness/propeller/manager.ts';
-import { figure } from '../../harness/report/benchReport.ts';
-import { recordFigures } from '../../harness/report/benchWrite.ts';
+import { figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures } from '../../harness/report/benchmark/write.ts';
 import { CHANNEL, provisionedBoard, TENANT } from './rig.ts';
 
 /**
@@ -27,7 +27,7 @@ test('LWT detection: power cut to offline will, against 1.5 × keep-alive', asyn
   const manager = new Manager({ url: broker.url, tenant: TENANT, channel: CHANNEL });
   const rig = await (async () => {
     await manager.ready();
-    return provisionedBoard(dir, 'lwt', manager, { brokerPort: broker.port, keepaliveS: KEEPALIVE_S, aliveS: ALIVE_S });
+    return provisionedBoard(dir, 'lwt', manager, { brokerPort: broker.port, keepAliveS: KEEPALIVE_S, aliveS: ALIVE_S });
   })().catch(async (err: unknown) => {
     await manager.close();
     await broker.close();

@@ -4,10 +4,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { summarize } from '../../harness/report/benchStats.ts';
-import { figure } from '../../harness/report/benchReport.ts';
-import { recordFigures } from '../../harness/report/benchWrite.ts';
-import { runDir } from '../../harness/report/runDir.ts';
+import { summarize } from '../../harness/report/benchmark/stats.ts';
+import { figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures } from '../../harness/report/benchmark/write.ts';
+import { runDir } from '../../harness/report/run/runDir.ts';
 import { nestedRunConfig } from './rig.ts';
 
 /**

@@ -8,9 +8,9 @@ import { Manager } from '../../harness/propeller/manager.ts';
 import { propellerTopics } from '../../harness/propeller/topics.ts';
 import { loadWorkloads } from '../../harness/propeller/workloadTable.ts';
 import { requirePeers } from '../../harness/testing/peers.ts';
-import { summarize } from '../../harness/report/benchStats.ts';
-import { figure, type Figure } from '../../harness/report/benchReport.ts';
-import { recordFigures } from '../../harness/report/benchWrite.ts';
+import { summarize } from '../../harness/report/benchmark/stats.ts';
+import { figure, type Figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures } from '../../harness/report/benchmark/write.ts';
 import { CHANNEL, provisionedBoard, startMosquitto, TENANT } from './rig.ts';
 
 /**

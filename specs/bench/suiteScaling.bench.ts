@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { summarize } from '../../harness/report/benchStats.ts';
-import { loadSummary } from '../../harness/report/loadSummary.ts';
-import { figure, type Figure } from '../../harness/report/benchReport.ts';
-import { recordFigures, recordGap } from '../../harness/report/benchWrite.ts';
+import { summarize } from '../../harness/report/benchmark/stats.ts';
+import { loadSummary } from '../../harness/report/run/loadSummary.ts';
+import { figure, type Figure } from '../../harness/report/benchmark/figures.ts';
+import { recordFigures, recordGap } from '../../harness/report/benchmark/write.ts';
 import { nestedRunConfig } from './rig.ts';
 
 /**
@@ -37,7 +37,7 @@ async function runSuite(boards: number, dir: string, grep: string | undefined): 
   mkdirSync(own);
   const { configPath, env } = await nestedRunConfig(own, runId);
   // Its own reporters: the summary (read back below) and dots; not the repository's HTML/JUnit files.
-  const args = ['harness/cli/hil.mjs', '--config', configPath, 'test', '--virtual', '--boards', String(boards), '--', '--reporter=dot,./harness/report/summaryReporter.ts'];
+  const args = ['harness/cli/hil.mjs', '--config', configPath, 'test', '--virtual', '--boards', String(boards), '--', '--reporter=dot,./harness/report/run/summaryReporter.ts'];
   if (grep) args.push('--grep', grep);
   let output = '';
   const started = performance.now();

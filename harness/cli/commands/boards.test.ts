@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { FakeSysfs } from '../../transport/fakeSysfs.ts';
+import { FakeSysfs } from '../../testing/fakeSysfs.ts';
 
 const HIL = new URL('../hil.mjs', import.meta.url).pathname;
 const run = promisify(execFile);

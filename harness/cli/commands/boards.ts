@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { isEphemeralPort } from '../../bench/backends/index.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { LabConfig } from '../../config/schema.ts';
 import { HilError } from '../../errors.ts';
@@ -7,7 +8,7 @@ import { benchPlaces } from '../../labgrid/benchPlaces.ts';
 import { isLabgridPort } from '../../labgrid/target.ts';
 import { listPorts, type PortInfo } from '../../transport/discovery.ts';
 import { matchPorts } from '../../transport/open.ts';
-import { parsePortSpec } from '../../transport/portSpec.ts';
+import { parsePortSpec } from '../../config/portSpec.ts';
 import type { Command } from '../command.ts';
 
 const USAGE = `usage: hil boards [--json] [--sysfs DIR]
@@ -41,7 +42,7 @@ async function boardRow(board: LabConfig['boards'][number], ports: PortInfo[]): 
   if (isLabgridPort(board.port)) return { name: board.name, port: board.port, device: 'labgrid (places below)' };
   const parsed = parsePortSpec(board.port);
   const row = { name: board.name, port: board.port };
-  if (parsed.kind === 'virtual') return { ...row, device: 'virtual (started by the run)' };
+  if (isEphemeralPort(board.port)) return { ...row, device: `${board.port} (started by the run)` };
   if (parsed.kind === 'rfc2217') return { ...row, device: 'remote' };
   const found = await portsOf(board.port, ports);
   if (found.length === 1) return { ...row, device: found[0]!.path };
@@ -80,7 +81,7 @@ export const boardsCommand: Command = {
     const portRows: PortRow[] = [];
     for (const port of ports) {
       let board: string | undefined;
-      for (const b of config.boards) if (b.port !== 'virtual' && !isLabgridPort(b.port) && (await portsOf(b.port, [port])).length > 0) board = b.name;
+      for (const b of config.boards) if (!isEphemeralPort(b.port) && !isLabgridPort(b.port) && (await portsOf(b.port, [port])).length > 0) board = b.name;
       portRows.push(board ? { ...port, board } : port);
     }
 

@@ -3,6 +3,7 @@ import { startBroker } from '../../broker/broker.ts';
 import { formatEvent } from '../../broker/trafficView.ts';
 import { HilError } from '../../errors.ts';
 import type { Command } from '../command.ts';
+import { integerOption } from '../options.ts';
 
 const USAGE = `usage: hil broker [--port N] [--host ADDR] (--user U --password P | --anonymous) [--record FILE] [--json]
 
@@ -44,8 +45,7 @@ export const brokerCommand: Command = {
       },
       strict: true,
     });
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HilError(`--port ${values.port}: expected a port number 0–65535`, undefined, 2);
+    const port = integerOption('port', values.port, { command: 'broker', min: 0, max: 65535, unit: 'a port number' })!;
     if ((values.user === undefined) !== (values.password === undefined)) {
       throw new HilError('--user and --password go together', 'give both, or --anonymous to accept anyone', 2);
     }

@@ -3,9 +3,9 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import { HilError } from '../../errors.ts';
-import { compareRuns } from '../../report/compare.ts';
-import { loadSummary } from '../../report/loadSummary.ts';
-import { toHtml, toMarkdown, toText } from '../../report/renderComparison.ts';
+import { compareRuns } from '../../report/compare/compare.ts';
+import { loadSummary } from '../../report/run/loadSummary.ts';
+import { toHtml, toMarkdown, toText } from '../../report/compare/renderComparison.ts';
 import type { Command } from '../command.ts';
 
 export const compare: Command = {

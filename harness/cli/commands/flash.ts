@@ -1,22 +1,16 @@
 import { parseArgs } from 'node:util';
-import { boardLockName } from '../../bench/boardLock.ts';
-import { acquireLease, type Lease } from '../../bench/lease.ts';
-import { virtualStateDir } from '../../bench/plan.ts';
-import { VirtualBoard } from '../../bench/virtualBoards.ts';
+import { openBoard, type Board } from '../../bench/board.ts';
+import { flashAll } from '../../bench/flashAll.ts';
+import { BoardStrategy, type StrategyTimeouts } from '../../bench/strategy.ts';
 import { loadConfig } from '../../config/load.ts';
-import { DEFAULT_FLASH_BAUD, type BoardConfig, type LabConfig } from '../../config/schema.ts';
+import { DEFAULT_FLASH_BAUD, TimeoutsConfigSchema, type LabConfig } from '../../config/schema.ts';
 import { HilError } from '../../errors.ts';
-import { flashAll } from '../../flash/flashAll.ts';
-import { flashBoard, type FlashOptions, type FlashResult, type FlashTarget, type ResetStrategy } from '../../flash/flasher.ts';
+import type { FlashResult, ResetStrategy } from '../../flash/flasher.ts';
 import { firmwareFromImage, firmwareFromManifest, hex, loadFirmware, type Firmware } from '../../flash/manifest.ts';
 import { TtyProgress } from '../../flash/progress.ts';
-import type { Logger } from '../../log.ts';
-import { matchPorts, openTransport } from '../../transport/open.ts';
-import { listPorts } from '../../transport/discovery.ts';
-import { parsePortSpec } from '../../transport/portSpec.ts';
-import type { Transport } from '../../transport/transport.ts';
-import type { SerialPortInfo } from '../../transport/webSerial.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { integerOption } from '../options.ts';
+import { defaultTranscript, portTarget, type Target } from '../target.ts';
 
 const USAGE = `usage: hil flash [--board NAME | --port URL] [--force] [--erase-settings] [IMAGE | --manifest FILE]
 
@@ -38,12 +32,6 @@ the board already holds (same MD5) are skipped.
 
 exit codes: 0 flashed and booted, 1 a board failed, 2 usage, config or image error`;
 
-function integerOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new HilError(`--${name} expects a number, got "${value}"`, 'run hil flash --help', 2);
-  return Number(value);
-}
-
 function resetOption(value: string | undefined): ResetStrategy {
   if (value === undefined) return 'classic';
   if (value === 'classic' || value === 'usb-jtag' || value === 'none') return value;
@@ -61,52 +49,6 @@ function firmwareFromConfig(config: LabConfig): Firmware {
     );
   }
   return fw;
-}
-
-type BoardPort = Pick<BoardConfig, 'name' | 'port' | 'baud' | 'flashBaud' | 'reset'> & Partial<Pick<BoardConfig, 'rfc2217Server'>>;
-
-interface OpenedPort {
-  transport: Transport;
-  usb?: SerialPortInfo;
-  release(): Promise<void>;
-}
-
-/** USB ids of a local port, which esptool-js reads as Web Serial's getInfo() (USB-Serial/JTAG or not). */
-async function usbIds(port: string): Promise<SerialPortInfo | undefined> {
-  const spec = parsePortSpec(port);
-  if (spec.kind === 'rfc2217' || spec.kind === 'virtual') return undefined;
-  const info = matchPorts(spec, await listPorts().catch(() => []))[0];
-  if (!info?.vendorId || !info.productId) return undefined;
-  return { usbVendorId: parseInt(info.vendorId, 16), usbProductId: parseInt(info.productId, 16) };
-}
-
-/**
- * Opens a board's port. A board from the config is leased first, as a test run leases it, so
- * that a flash never lands in the middle of someone's run. A `port: virtual` board is powered
- * on for the flash and off after it, from the bench's own state directory: `hil test` then
- * boots what was flashed here, and finds it unchanged.
- */
-async function openBoardPort(board: BoardPort, fromConfig: string | undefined, log: Logger): Promise<OpenedPort> {
-  const lease: Lease | undefined = fromConfig ? acquireLease(boardLockName(board, fromConfig), { purpose: `hil flash, pid ${process.pid}`, log }) : undefined;
-  let virtual: VirtualBoard | undefined;
-  try {
-    if (board.port === 'virtual') virtual = await VirtualBoard.start({ stateDir: virtualStateDir(fromConfig!, board.name) }, log);
-    const transport = await openTransport(virtual?.url ?? board.port, { baud: board.baud, log, ...(board.rfc2217Server ? { rfc2217Server: board.rfc2217Server } : {}) });
-    const usb = virtual ? undefined : await usbIds(board.port);
-    return {
-      transport,
-      ...(usb ? { usb } : {}),
-      release: async () => {
-        await transport.close();
-        await virtual?.stop();
-        lease?.release();
-      },
-    };
-  } catch (err) {
-    await virtual?.stop();
-    lease?.release();
-    throw err;
-  }
 }
 
 function summary(result: FlashResult): string[] {
@@ -153,48 +95,50 @@ export const flashCommand: Command = {
     const config = needConfig ? await loadConfig(ctx.configPath) : undefined;
     const fw = image ? loadFirmware(image) : values.manifest ? firmwareFromManifest(values.manifest) : firmwareFromConfig(config!);
 
-    let boards: BoardPort[];
+    let targets: Target[];
     if (values.port) {
-      const baud = integerOption('baud', values.baud) ?? 115200;
+      const int = (name: string, value: string | undefined) => integerOption(name, value, { min: 300, command: 'flash' });
+      const baud = int('baud', values.baud);
       // The bench's own fast write baud unless told otherwise; a link that refuses it falls back.
-      const flashBaud = integerOption('flash-baud', values['flash-baud']) ?? DEFAULT_FLASH_BAUD;
-      boards = [{ name: values.port, port: values.port, baud, flashBaud, reset: resetOption(values.reset) }];
+      const flashBaud = int('flash-baud', values['flash-baud']) ?? DEFAULT_FLASH_BAUD;
+      targets = [portTarget(values.port, { name: values.port, baud, flashBaud, reset: resetOption(values.reset) })];
     } else if (values.board) {
       const board = config!.boards.find((b) => b.name === values.board);
       if (!board) {
         throw new HilError(`no board named "${values.board}" in ${ctx.configPath}`, `boards: ${config!.boards.map((b) => b.name).join(', ')}`, 2);
       }
-      boards = [board];
+      targets = [{ board, config }];
     } else {
-      boards = config!.boards;
+      targets = config!.boards.map((board) => ({ board, config }));
     }
 
-    const options: FlashOptions = {
-      force: values.force,
-      eraseSettings: values['erase-settings'],
-      ...(config ? { bootTimeoutMs: config.timeouts.boot } : {}),
-    };
-    const ports: OpenedPort[] = [];
+    const timeouts: StrategyTimeouts = config?.timeouts ?? TimeoutsConfigSchema.parse({});
+    const options = { force: values.force, eraseSettings: values['erase-settings'] };
+    const boards: Board[] = [];
     try {
-      const fromConfig = values.port ? undefined : ctx.configPath;
-      for (const board of boards) ports.push(await openBoardPort(board, fromConfig, ctx.log.child({ board: board.name })));
-      const targets: FlashTarget[] = boards.map((board, i) => ({
-        name: board.name,
-        transport: ports[i]!.transport,
-        reset: board.reset,
-        baud: board.baud,
-        flashBaud: board.flashBaud,
-        ...(ports[i]!.usb ? { usb: ports[i]!.usb } : {}),
-        log: ctx.log.child({ board: board.name }),
-      }));
+      // A board from the config is leased first, as a test run leases it, so that a flash never
+      // lands in the middle of someone's run. A virtual board is powered on for the flash and off
+      // after it, from the bench's own state: `hil test` then boots what was flashed here.
+      for (const { board, config: from } of targets) {
+        boards.push(
+          await openBoard(board, {
+            ...(from ? { config: from } : {}),
+            configPath: ctx.configPath,
+            transcriptPath: defaultTranscript('flash', board.name.replace(/[^A-Za-z0-9_.-]+/g, '-')),
+            log: ctx.log,
+            ...(from ? { lease: 'hil flash' } : {}),
+          }),
+        );
+      }
+      const strategies = boards.map((board) => new BoardStrategy(board, { timeouts, log: ctx.log.child({ board: board.name }) }));
       let results: FlashResult[];
-      if (targets.length > 1) {
-        results = await flashAll(targets, fw, options);
+      if (strategies.length > 1) {
+        results = await flashAll(strategies, fw, options);
       } else {
         // One board on a terminal gets a progress line; several would fight over it.
-        const tty = process.stderr.isTTY ? new TtyProgress(targets[0]!.name) : undefined;
+        const tty = process.stderr.isTTY ? new TtyProgress(boards[0]!.name) : undefined;
         try {
-          results = [await flashBoard(targets[0]!, fw, { ...options, ...(tty ? { progress: tty } : {}) })];
+          results = [await strategies[0]!.flash(fw, { ...options, ...(tty ? { progress: tty } : {}) })];
         } catch (err) {
           tty?.interrupted();
           throw err;
@@ -203,7 +147,7 @@ export const flashCommand: Command = {
       for (const result of results) for (const line of summary(result)) console.log(line);
       return 0;
     } finally {
-      for (const port of ports) await port.release();
+      for (const board of boards) await board.close();
     }
   },
 };

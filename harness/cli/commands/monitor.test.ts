@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { SerialPort } from 'serialport';
 import { requirePeers } from '../../testing/peers.ts';
-import { startPtyPair, startSer2net, until, type PtyPair, type Ser2net } from '../../transport/testPeers.ts';
+import { startPtyPair, startSer2net, until, type PtyPair, type Ser2net } from '../../testing/serialPeers.ts';
 
 const HIL = new URL('../hil.mjs', import.meta.url).pathname;
 const BOOT = readFileSync(new URL('../../console/captures/poweron-boot.log', import.meta.url));

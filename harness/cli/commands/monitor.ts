@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/load.ts';
-import { Console } from '../../console/console.ts';
+import { openBoard } from '../../bench/board.ts';
 import type { LogEvent } from '../../console/events.ts';
 import { formatLine } from '../../console/format.ts';
 import { HilError } from '../../errors.ts';
-import { openTransport } from '../../transport/open.ts';
-import { parsePortSpec } from '../../transport/portSpec.ts';
-import type { Command, CommandContext } from '../command.ts';
+import type { Command } from '../command.ts';
+import { integerOption } from '../options.ts';
+import { configTarget, defaultTranscript, portTarget } from '../target.ts';
 
 const USAGE = `usage: hil monitor <board|port> [--raw | --json] [--baud N] [--transcript FILE]
 
@@ -26,31 +25,6 @@ text. Every byte also goes to a transcript file. Ctrl-C ends it.
 exit codes: 0 ended with Ctrl-C, 1 the port was lost, 2 usage or configuration error`;
 
 const looksLikePort = (arg: string) => /^(\/|serial:|usb:|rfc2217:)/.test(arg);
-
-/** The port, baud and name to monitor: a port as given, or a board of the config. */
-async function target(arg: string, baud: number | undefined, ctx: CommandContext) {
-  if (looksLikePort(arg)) {
-    parsePortSpec(arg);
-    return { name: arg.replace(/^\/dev\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-'), port: arg, baud: baud ?? 115200 };
-  }
-  const config = await loadConfig(ctx.configPath);
-  const board = config.boards.find((b) => b.name === arg);
-  if (!board) {
-    throw new HilError(
-      `no board named "${arg}" in ${ctx.configPath}`,
-      `boards: ${config.boards.map((b) => b.name).join(', ')}; or give a port such as /dev/ttyUSB0 or rfc2217://host:port`,
-      2,
-    );
-  }
-  if (board.port === 'virtual') {
-    throw new HilError(
-      `board "${arg}" is virtual: it runs only while something runs it`,
-      'start one with hil virtual start and monitor the rfc2217:// address it prints',
-      2,
-    );
-  }
-  return { name: board.name, port: board.port, baud: baud ?? board.baud, rfc2217Server: board.rfc2217Server };
-}
 
 /**
  * Groups events into rows, one per complete line. The console emits a chunk's events in one
@@ -91,29 +65,37 @@ export const monitorCommand: Command = {
     });
     if (positionals.length !== 1) throw new HilError('expected one board name or port', 'run hil monitor --help', 2);
     if (values.raw && values.json) throw new HilError('give --raw or --json, not both', 'run hil monitor --help', 2);
-    if (values.baud !== undefined && !/^[1-9]\d*$/.test(values.baud)) {
-      throw new HilError(`--baud expects a number, got "${values.baud}"`, 'run hil monitor --help', 2);
-    }
-    const { name, port, baud, ...server } = await target(positionals[0]!, values.baud ? Number(values.baud) : undefined, ctx);
-    const transcriptPath = values.transcript ?? `.hil/monitor/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
+    const baud = integerOption('baud', values.baud, { command: 'monitor' });
+    const arg = positionals[0]!;
+    const target = looksLikePort(arg)
+      ? portTarget(arg, baud !== undefined ? { baud } : {})
+      : await configTarget(arg, ctx, {
+          attachOnly: 'start one with hil virtual start and monitor the rfc2217:// address it prints',
+          orElse: 'or give a port such as /dev/ttyUSB0 or rfc2217://host:port',
+        });
+    const transcriptPath = values.transcript ?? defaultTranscript('monitor', target.board.name);
 
-    const transport = await openTransport(port, { baud, log: ctx.log, ...server });
-    const boardConsole = new Console(transport, { name, transcriptPath });
+    const board = await openBoard(target.board, {
+      ...(target.config ? { config: target.config } : {}),
+      configPath: ctx.configPath,
+      transcriptPath,
+      log: ctx.log,
+      ...(baud !== undefined ? { baud } : {}),
+    });
+    const { transport, console: boardConsole } = board;
     const out = process.stdout;
     const colour = out.isTTY === true;
     if (values.raw) transport.onData((chunk) => out.write(chunk));
     else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
     else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
-    boardConsole.start();
-    ctx.log.info({ port: transport.url, baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
+    ctx.log.info({ port: transport.url, baud: transport.baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
 
     const lost = await new Promise<Error | undefined>((resolve) => {
       process.once('SIGINT', () => resolve(undefined));
       process.once('SIGTERM', () => resolve(undefined));
       transport.onClose((err) => resolve(err));
     });
-    boardConsole.stop();
-    await transport.close();
+    await board.close();
     if (lost) throw new HilError(`${transport.url}: ${lost.message}`, `the console up to then is in ${transcriptPath}`, 1);
     ctx.log.info({ transcript: transcriptPath }, 'monitor ended');
     return 0;

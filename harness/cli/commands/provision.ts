@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
-import { ProvisionSettings, provision } from '../../bench/provision.ts';
-import { loadConfig } from '../../config/load.ts';
-import { Console } from '../../console/console.ts';
+import { openBoard } from '../../bench/board.ts';
+import { ProvisionSettings } from '../../bench/provision.ts';
+import { BoardStrategy } from '../../bench/strategy.ts';
 import { HilError } from '../../errors.ts';
-import { step } from '../../log.ts';
 import { imageTarget, writeSettingsImageFiles } from '../../provision/settingsImageFiles.ts';
-import { openTransport } from '../../transport/open.ts';
-import { parsePortSpec } from '../../transport/portSpec.ts';
-import type { Command, CommandContext } from '../command.ts';
+import type { Command } from '../command.ts';
+import { integerOption } from '../options.ts';
+import { configTarget, defaultTranscript, portTarget, type Target } from '../target.ts';
 
 const USAGE = `usage: hil provision (--board NAME | --port URL) --broker-host HOST --broker-port N
                      --proplet-id ID --api-key KEY --tenant ID --channel ID
@@ -50,45 +49,23 @@ const FLAGS: Record<keyof ProvisionSettings, string> = {
   channel: '--channel',
   wifiSsid: '--wifi-ssid',
   wifiPsk: '--wifi-psk',
-  keepaliveS: '--keepalive',
+  keepAliveS: '--keepalive',
   aliveS: '--alive',
   taskTimeoutMs: '--task-timeout',
 };
 
-interface Target {
-  name: string;
-  port: string;
-  baud: number;
-  defaults: Partial<Record<'tenant' | 'channel' | 'wifiSsid' | 'wifiPsk' | 'propletId' | 'apiKey', string>>;
-}
-
-async function target(board: string | undefined, port: string | undefined, ctx: CommandContext): Promise<Target> {
-  if ((board === undefined) === (port === undefined)) throw new HilError('give --board NAME or --port URL (one of them)', 'run hil provision --help', 2);
-  if (port !== undefined) {
-    parsePortSpec(port);
-    return { name: port.replace(/^\/dev\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-'), port, baud: 115200, defaults: {} };
-  }
-  const config = await loadConfig(ctx.configPath);
-  const found = config.boards.find((b) => b.name === board);
-  if (!found) {
-    throw new HilError(`no board named "${board}" in ${ctx.configPath}`, `boards: ${config.boards.map((b) => b.name).join(', ')}; or give --port`, 2);
-  }
-  if (found.port === 'virtual') {
-    throw new HilError(`board "${board}" is virtual: it runs only while something runs it`, 'start one with hil virtual start and give its rfc2217:// address as --port', 2);
-  }
-  const proplet = config.propeller.proplets[found.name];
+/** The settings a board from the bench file starts with; the options override them. */
+function configDefaults(target: Target): Partial<Record<'tenant' | 'channel' | 'wifiSsid' | 'wifiPsk' | 'propletId' | 'apiKey', string>> {
+  const { config, board } = target;
+  if (!config) return {};
+  const proplet = config.propeller.proplets[board.name];
   return {
-    name: found.name,
-    port: found.port,
-    baud: found.baud,
-    defaults: {
-      tenant: config.propeller.tenant,
-      channel: config.propeller.channel,
-      wifiSsid: config.wifi.ssid,
-      wifiPsk: config.wifi.psk,
-      propletId: proplet?.id,
-      apiKey: proplet?.apiKey,
-    },
+    tenant: config.propeller.tenant,
+    channel: config.propeller.channel,
+    wifiSsid: config.wifi.ssid,
+    wifiPsk: config.wifi.psk,
+    propletId: proplet?.id,
+    apiKey: proplet?.apiKey,
   };
 }
 
@@ -130,8 +107,15 @@ export const provisionCommand: Command = {
       throw new HilError('--profile, --firmware and --tls go with --settings-image', 'run hil provision --help', 2);
     }
     const image = imageOut === undefined ? undefined : await imageTarget(values.board, values.profile, ctx.configPath);
-    const board = image ? undefined : await target(values.board, values.port, ctx);
-    const defaults = image?.defaults ?? board!.defaults;
+    if (!image && (values.board === undefined) === (values.port === undefined)) throw new HilError('give --board NAME or --port URL (one of them)', 'run hil provision --help', 2);
+    const int = (name: string, value: string | undefined, unit?: string) => integerOption(name, value, { command: 'provision', ...(unit ? { unit } : {}) });
+    const baud = int('baud', values.baud);
+    const target = image
+      ? undefined
+      : values.port
+        ? portTarget(values.port, baud !== undefined ? { baud } : {})
+        : await configTarget(values.board!, ctx, { attachOnly: 'start one with hil virtual start and give its rfc2217:// address as --port', orElse: 'or give --port' });
+    const defaults = image?.defaults ?? configDefaults(target!);
     const parsed = ProvisionSettings.safeParse({
       brokerHost: values['broker-host'],
       brokerPort: values['broker-port'],
@@ -141,7 +125,7 @@ export const provisionCommand: Command = {
       channel: values.channel ?? defaults.channel,
       wifiSsid: values['wifi-ssid'] ?? defaults.wifiSsid,
       wifiPsk: values['wifi-psk'] ?? defaults.wifiPsk,
-      keepaliveS: values.keepalive,
+      keepAliveS: values.keepalive,
       aliveS: values.alive,
       taskTimeoutMs: values['task-timeout'],
     });
@@ -159,25 +143,25 @@ export const provisionCommand: Command = {
       );
       return 0;
     }
-    const where = board!;
-    const timeout = Number(values.timeout);
-    if (!Number.isInteger(timeout) || timeout <= 0) throw new HilError(`--timeout expects milliseconds, got "${values.timeout}"`, 'run hil provision --help', 2);
-    const baud = values.baud === undefined ? where.baud : Number(values.baud);
-    if (!Number.isInteger(baud) || baud <= 0) throw new HilError(`--baud expects a number, got "${values.baud}"`, 'run hil provision --help', 2);
-    const transcriptPath = values.transcript ?? `.hil/provision/${where.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
+    const timeout = int('timeout', values.timeout, 'milliseconds')!;
+    const name = target!.board.name;
+    const transcriptPath = values.transcript ?? defaultTranscript('provision', name);
 
-    const transport = await openTransport(where.port, { baud, log: ctx.log });
-    const boardConsole = new Console(transport, { name: where.name, transcriptPath });
-    boardConsole.start();
+    const board = await openBoard(target!.board, {
+      ...(target!.config ? { config: target!.config } : {}),
+      configPath: ctx.configPath,
+      transcriptPath,
+      log: ctx.log,
+      ...(baud !== undefined ? { baud } : {}),
+    });
     try {
-      const boot = await step(ctx.log.child({ board: where.name }), 'provision', { port: transport.url, proplet: parsed.data.propletId }, () =>
-        provision(boardConsole, parsed.data, { timeout }),
-      );
-      ctx.log.info({ board: where.name, version: boot.version, transcript: transcriptPath }, `provisioned ${where.name}; firmware ${boot.version} rebooted`);
+      // The board runs its firmware already: provisioning starts from there, bounded per step by --timeout.
+      const strategy = new BoardStrategy(board, { timeouts: { boot: timeout, flash: timeout, mqttConnect: timeout }, log: ctx.log.child({ board: name }) });
+      const boot = await strategy.provision(parsed.data);
+      ctx.log.info({ board: name, port: board.transport.url, version: boot.version, transcript: transcriptPath }, `provisioned ${name}; firmware ${boot.version} rebooted`);
       return 0;
     } finally {
-      boardConsole.stop();
-      await transport.close();
+      await board.close();
     }
   },
 };

@@ -2,18 +2,20 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isEphemeralPort } from '../../bench/backends/index.ts';
 import { loadConfig } from '../../config/load.ts';
 import { DEFAULT_LEASE_TIMEOUT_S } from '../../bench/lease.ts';
+import { virtualBoardNames } from '../../bench/plan.ts';
 import { preflight } from '../../bench/preflight.ts';
 import { BoardConfigSchema } from '../../config/schema.ts';
-import { virtualBoardNames } from '../../playwright/projects.ts';
 import { HilError } from '../../errors.ts';
-import { checkKnownFailures, describeKnownFailures } from '../../report/knownFailures.ts';
-import { describeUnsupported } from '../../report/unsupportedList.ts';
-import { loadSummary } from '../../report/loadSummary.ts';
-import { runDir, runId } from '../../report/runDir.ts';
+import { checkKnownFailures, describeKnownFailures } from '../../report/run/knownFailures.ts';
+import { describeUnsupported } from '../../report/run/unsupportedList.ts';
+import { loadSummary } from '../../report/run/loadSummary.ts';
+import { runDir, runId } from '../../report/run/runDir.ts';
 import { runInOwnGroup } from '../../run/runGroup.ts';
 import type { Command } from '../command.ts';
+import { integerOption } from '../options.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -55,19 +57,19 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
     // Check the bench file here, so that a mistake is one line and not a runner stack trace.
     const config = await loadConfig(ctx.configPath);
     if (values.firmware && !existsSync(values.firmware)) {
-      throw new HilError(`firmware ${values.firmware} does not exist`, kind === 'virtual' ? 'npm run fixtures builds fixtures/build/*.bin' : undefined, 2);
+      throw new HilError(`firmware ${values.firmware} does not exist`, values.firmware.includes('fixtures/build') ? 'npm run fixtures builds fixtures/build/*.bin' : undefined, 2);
     }
-    if (values.boards && !/^[1-9]\d*$/.test(values.boards)) throw new HilError(`--boards ${values.boards}: expected a positive whole number`, undefined, 2);
+    integerOption('boards', values.boards, { command: 'test', unit: 'a number of boards' });
     const leaseTimeout = values['lease-timeout'];
-    if (leaseTimeout !== undefined && !/^\d+$/.test(leaseTimeout)) throw new HilError(`--lease-timeout ${leaseTimeout}: expected a whole number of seconds`, undefined, 2);
-    if (kind === 'lab' && !config.boards.some((b) => b.port !== 'virtual')) {
+    integerOption('lease-timeout', leaseTimeout, { min: 0, command: 'test', unit: 'a whole number of seconds' });
+    if (kind === 'lab' && config.boards.every((b) => isEphemeralPort(b.port))) {
       throw new HilError(`${ctx.configPath} has no lab boards (all are virtual)`, 'describe your boards in a bench file and pass it with --config', 2);
     }
     // Setup errors up front, each on its line, before any runner or board starts.
     const boards =
       kind === 'virtual'
         ? virtualBoardNames({ ...process.env, ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}) }).map((name) => BoardConfigSchema.parse({ name, chip: 'esp32s3', port: 'virtual' }))
-        : config.boards.filter((b) => b.port !== 'virtual');
+        : config.boards.filter((b) => !isEphemeralPort(b.port));
     const problems = await preflight({ config, boards, selected: values.board, firmware: values.firmware });
     if (problems.length > 0) {
       for (const p of problems) console.error(`hil: ${p}`);

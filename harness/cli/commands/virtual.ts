@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startVirtualBoards } from '../../bench/virtualBoards.ts';
 import { HilError } from '../../errors.ts';
 import type { Command } from '../command.ts';
+import { integerOption } from '../options.ts';
 
 const DEFAULT_STATE = join(tmpdir(), 'proplet-hil', 'virtual');
 
@@ -20,12 +21,6 @@ esptool --port rfc2217://…, pyserial.
                     runs (default ${DEFAULT_STATE})
   --firmware IMAGE  write IMAGE at 0x0 of every board before power-on, as if flashed
   --pace            UART bytes take their time on the wire at the current baud`;
-
-function boardCount(value: string | undefined): number {
-  if (value === undefined) return 1;
-  if (!/^[1-9]\d*$/.test(value)) throw new HilError(`--boards expects a positive number, got "${value}"`, 'run hil virtual --help', 2);
-  return Number(value);
-}
 
 export const virtualCommand: Command = {
   name: 'virtual',
@@ -54,7 +49,7 @@ export const virtualCommand: Command = {
       process.on('SIGTERM', () => resolve());
     });
     const boards = await startVirtualBoards(
-      { boards: boardCount(values.boards), stateRoot: values.state ?? DEFAULT_STATE, firmware: values.firmware, pace: values.pace },
+      { boards: integerOption('boards', values.boards, { command: 'virtual', unit: 'a number of boards' }) ?? 1, stateRoot: values.state ?? DEFAULT_STATE, firmware: values.firmware, pace: values.pace },
       ctx.log,
     );
     for (const board of boards) console.log(board.url);

@@ -6,9 +6,9 @@ import { expect, test } from '@playwright/test';
 import { Transport as EsptoolTransport } from 'esptool-js';
 import { pino } from 'pino';
 import { requirePeers } from '../testing/peers.ts';
-import { openTransport } from './open.ts';
-import type { Transport } from './transport.ts';
-import { SignalsUnsupportedError } from './transport.ts';
+import { openTransport } from '../transport/open.ts';
+import type { Transport } from '../transport/transport.ts';
+import { SignalsUnsupportedError } from '../transport/transport.ts';
 import { WebSerialPort } from './webSerial.ts';
 
 // A real pty pair (socat): the adapter's side is a harness SerialTransport, the far side plays

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { chromium, expect, test } from '@playwright/test';
-import { requirePeers } from '../testing/peers.ts';
+import { requirePeers } from '../../testing/peers.ts';
 import { compareRuns } from './compare.ts';
 import { toHtml } from './renderComparison.ts';
-import { SUMMARY_SCHEMA, type Summary } from './summary.ts';
+import { SUMMARY_SCHEMA, type Summary } from '../run/summary.ts';
 
 const summary = (runId: string, version: string, roundTrip: number, verdict: 'passed' | 'failed'): Summary => ({
   schema: SUMMARY_SCHEMA,

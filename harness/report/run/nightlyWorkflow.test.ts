@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { parse } from 'yaml';
-import { commands } from '../cli/commands/index.ts';
+import { commands } from '../../cli/commands/index.ts';
 
 interface Step {
   uses?: string;

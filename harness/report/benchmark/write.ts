@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_GROUPS, BENCH_SCHEMA, BenchReportSchema, FigureSchema, type BenchReport, type Figure, type Machine } from './benchReport.ts';
-import { renderBenchTable } from './benchTable.ts';
-import { runDir, runId } from './runDir.ts';
+import { BENCH_GROUPS, BENCH_SCHEMA, BenchReportSchema, FigureSchema, type BenchReport, type Figure, type Machine } from './figures.ts';
+import { renderBenchTable } from './table.ts';
+import { runDir, runId } from '../run/runDir.ts';
 
 export function thisMachine(): Machine {
   const list = cpus();

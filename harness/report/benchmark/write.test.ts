@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { BenchReportSchema, figure } from './benchReport.ts';
-import { benchPaths, recordFigures, recordGap } from './benchWrite.ts';
+import { BenchReportSchema, figure } from './figures.ts';
+import { benchPaths, recordFigures, recordGap } from './write.ts';
 
 const method = { command: 'npm run bench', how: 'Timed.' };
 const one = (id: string, group: 'Flash' | 'Console parser', samples: number[]) =>

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { HilError } from '../errors.ts';
+import { HilError } from '../../errors.ts';
 import { SUMMARY_SCHEMA, SummarySchema, type Summary } from './summary.ts';
 
 /** Reads a run summary from a summary.json path or from the run folder that holds one. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HilError } from '../errors.ts';
+import { isLabgridPort, parseLabgridTarget, type LabgridTarget } from '../labgrid/target.ts';
 
 /** Where a board's serial port is, as lab.config.yaml writes it (`port:`). */
 export const PortSpec = z.discriminatedUnion('kind', [
@@ -11,6 +12,8 @@ export const PortSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rfc2217'), host: z.string().min(1), port: z.number().int().min(1).max(65535) }),
   /** A virtual board that the bench starts; it becomes an rfc2217 spec once it runs. */
   z.object({ kind: z.literal('virtual') }),
+  /** A place in a labgrid lab (labgrid://coordinator/place or ?tag=value); it becomes an rfc2217 spec once leased. */
+  z.object({ kind: z.literal('labgrid'), target: z.custom<LabgridTarget>() }),
 ]);
 export type PortSpec = z.infer<typeof PortSpec>;
 
@@ -24,6 +27,8 @@ export function parsePortSpec(spec: string): PortSpec {
 
 function candidate(spec: string): unknown {
   if (spec === 'virtual') return { kind: 'virtual' };
+  // Its own parser names what is wrong with a labgrid port.
+  if (isLabgridPort(spec)) return { kind: 'labgrid', target: parseLabgridTarget(spec) };
   if (spec.startsWith('/')) return { kind: 'path', path: spec };
   if (spec.startsWith('serial:')) return { kind: 'serial', serialNumber: spec.slice('serial:'.length) };
   if (spec.startsWith('usb:')) return { kind: 'usb', location: spec.slice('usb:'.length) };

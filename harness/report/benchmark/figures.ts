@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { summarize } from './benchStats.ts';
+import { summarize } from './stats.ts';
 
 /**
  * reports/bench.json: the figures of one `npm run bench`, each next to the reference it is

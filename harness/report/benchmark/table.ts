@@ -1,4 +1,4 @@
-import { BENCH_GROUPS, margin, worstFigure, type BenchReport, type BenchUnit, type Figure } from './benchReport.ts';
+import { BENCH_GROUPS, margin, worstFigure, type BenchReport, type BenchUnit, type Figure } from './figures.ts';
 
 /** Three significant digits, without exponent notation: enough for a bench figure. */
 function sig(n: number): string {

@@ -1,4 +1,4 @@
-import type { Transport } from './transport.ts';
+import type { Transport } from '../transport/transport.ts';
 
 /** The parts of Web Serial's SerialPortInfo that esptool-js reads (to pick a reset sequence). */
 export interface SerialPortInfo {

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { BENCH_SCHEMA, BenchReportSchema, figure, margin, worstFigure, type BenchReport } from './benchReport.ts';
-import { formatValue, renderBenchTable } from './benchTable.ts';
+import { BENCH_SCHEMA, BenchReportSchema, figure, margin, worstFigure, type BenchReport } from './figures.ts';
+import { formatValue, renderBenchTable } from './table.ts';
 
 const method = { command: 'npm run bench', how: 'One run flashes 1 MiB.' };
 

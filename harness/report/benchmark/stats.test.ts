@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { percentile, summarize } from './benchStats.ts';
+import { percentile, summarize } from './stats.ts';
 
 test('percentiles interpolate between order statistics; p50 is the median', () => {
   const sorted = [1, 2, 3, 4];

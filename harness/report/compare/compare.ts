@@ -1,4 +1,4 @@
-import type { Metric, Summary, Verdict } from './summary.ts';
+import type { Metric, Summary, Verdict } from '../run/summary.ts';
 
 export interface Threshold {
   /** A change for the worse larger than this many percent of the baseline… */

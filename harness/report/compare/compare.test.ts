@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { compareRuns } from './compare.ts';
 import { toHtml, toMarkdown, toText } from './renderComparison.ts';
-import { SUMMARY_SCHEMA, type Summary } from './summary.ts';
+import { SUMMARY_SCHEMA, type Summary } from '../run/summary.ts';
 
 function run(id: string, version: string, opts: Partial<Summary> = {}): Summary {
   return {

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FullConfig, Reporter, Suite, TestCase, TestResult } from '@playwright/test/reporter';
-import { UNSUPPORTED_ANNOTATION } from '../profiles/unsupported.ts';
+import { UNSUPPORTED_ANNOTATION } from '../../profiles/unsupported.ts';
 import { runDir, runId } from './runDir.ts';
 import {
   BENCH_INFO_PATTERN,
