@@ -19,6 +19,12 @@ import { requireInstalledPeer } from '../testing/peers.ts';
 import { openTransport } from './open.ts';
 import { Rfc2217Transport } from './rfc2217.ts';
 
+// Known flake, open in issue 20: behind esp_rfc2217_server chained to an rfc2217:// URL, the
+// server's own reset sequence (esptool.cfg's custom sequence, pyserial's delayed SET-CONTROL)
+// now and then never puts the board into download mode (2 of 3 full runs on a loaded host).
+// Playwright reports a test that passes on a retry as flaky, not as passed silently.
+test.describe.configure({ retries: 2 });
+
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
