@@ -23,9 +23,8 @@ import { Rfc2217Transport } from './rfc2217.ts';
 // server's own reset sequence (esptool.cfg's custom sequence, pyserial's delayed SET-CONTROL)
 // now and then never puts the board into download mode (2 of 3 full runs on a loaded host).
 // Playwright reports a test that passes on a retry as flaky, not as passed silently.
-test.describe.configure({ retries: 2 });
-
-test.describe.configure({ mode: 'serial', timeout: 120_000 });
+// (In serial mode a retry runs the file's tests again from the first.)
+test.describe.configure({ mode: 'serial', timeout: 120_000, retries: 2 });
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HIL = join(ROOT, 'harness', 'cli', 'hil.mjs');
