@@ -24,22 +24,24 @@ bool format_results_csv(const int32_t *values, size_t n, char *out, size_t cap)
 	return true;
 }
 
+/* One string member, after `before` (the object's "{" or a ","). */
+static void jw_member_str(json_writer *w, const char *before, const char *key, const char *value)
+{
+	jw_raw(w, before);
+	jw_key(w, key);
+	jw_str(w, value);
+}
+
 bool msg_result(char *out, size_t cap, const char *task_id, const char *results,
 		const char *error)
 {
 	json_writer w;
 
 	jw_init(&w, out, cap);
-	jw_raw(&w, "{");
-	jw_key(&w, "task_id");
-	jw_str(&w, task_id);
-	jw_raw(&w, ",");
-	jw_key(&w, "results");
-	jw_str(&w, error != NULL ? "" : results);
+	jw_member_str(&w, "{", "task_id", task_id);
+	jw_member_str(&w, ",", "results", error != NULL ? "" : results);
 	if (error != NULL) {
-		jw_raw(&w, ",");
-		jw_key(&w, "error");
-		jw_str(&w, error);
+		jw_member_str(&w, ",", "error", error);
 	}
 	jw_raw(&w, "}");
 	return jw_finish(&w);
@@ -50,12 +52,8 @@ bool msg_alive(char *out, size_t cap, const char *proplet_id, bool alive)
 	json_writer w;
 
 	jw_init(&w, out, cap);
-	jw_raw(&w, "{");
-	jw_key(&w, "status");
-	jw_str(&w, alive ? "alive" : "offline");
-	jw_raw(&w, ",");
-	jw_key(&w, "proplet_id");
-	jw_str(&w, proplet_id);
+	jw_member_str(&w, "{", "status", alive ? "alive" : "offline");
+	jw_member_str(&w, ",", "proplet_id", proplet_id);
 	jw_raw(&w, ",\"namespace\":\"embedded\"}");
 	return jw_finish(&w);
 }
@@ -68,23 +66,17 @@ bool msg_discovery(char *out, size_t cap, const discovery_info *info)
 	snprintf(hostname, sizeof(hostname), "proplet-%02x%02x%02x", info->mac[3], info->mac[4],
 		 info->mac[5]);
 	jw_init(&w, out, cap);
-	jw_raw(&w, "{");
-	jw_key(&w, "proplet_id");
-	jw_str(&w, info->proplet_id);
+	jw_member_str(&w, "{", "proplet_id", info->proplet_id);
 	jw_raw(&w, ",\"namespace\":\"embedded\",\"metadata\":{"
 		   "\"description\":\"Propeller embedded proplet\","
-		   "\"tags\":[\"esp32s3\",\"zephyr\",\"wamr\"],\"location\":\"\",");
-	jw_key(&w, "ip");
-	jw_str(&w, info->ip);
-	jw_raw(&w, ",\"environment\":\"embedded\",\"os\":\"zephyr\",");
-	jw_key(&w, "hostname");
-	jw_str(&w, hostname);
+		   "\"tags\":[\"esp32s3\",\"zephyr\",\"wamr\"],\"location\":\"\"");
+	jw_member_str(&w, ",", "ip", info->ip);
+	jw_raw(&w, ",\"environment\":\"embedded\",\"os\":\"zephyr\"");
+	jw_member_str(&w, ",", "hostname", hostname);
 	jw_raw(&w, ",\"cpu_arch\":\"xtensa\",");
 	jw_key(&w, "total_memory_bytes");
 	jw_uint(&w, HEAP_POOL_BYTES);
-	jw_raw(&w, ",");
-	jw_key(&w, "proplet_version");
-	jw_str(&w, info->version);
+	jw_member_str(&w, ",", "proplet_version", info->version);
 	jw_raw(&w, ",\"wasm_runtime\":\"wamr\"}}");
 	return jw_finish(&w);
 }
@@ -99,9 +91,7 @@ static void jw_field_uint(json_writer *w, const char *key, uint32_t v, bool last
 static void jw_timestamp(json_writer *w, const char *timestamp)
 {
 	if (timestamp != NULL) {
-		jw_raw(w, ",");
-		jw_key(w, "timestamp");
-		jw_str(w, timestamp);
+		jw_member_str(w, ",", "timestamp", timestamp);
 	}
 }
 
@@ -111,9 +101,7 @@ bool msg_metrics(char *out, size_t cap, const char *proplet_id, const char *time
 	json_writer w;
 
 	jw_init(&w, out, cap);
-	jw_raw(&w, "{");
-	jw_key(&w, "proplet_id");
-	jw_str(&w, proplet_id);
+	jw_member_str(&w, "{", "proplet_id", proplet_id);
 	jw_raw(&w, ",\"namespace\":\"embedded\"");
 	jw_timestamp(&w, timestamp);
 	/* No CPU accounting on the board: an empty object, which the manager stores as zeros. */
@@ -139,12 +127,8 @@ bool msg_task_metrics(char *out, size_t cap, const char *task_id, const char *pr
 	json_writer w;
 
 	jw_init(&w, out, cap);
-	jw_raw(&w, "{");
-	jw_key(&w, "task_id");
-	jw_str(&w, task_id);
-	jw_raw(&w, ",");
-	jw_key(&w, "proplet_id");
-	jw_str(&w, proplet_id);
+	jw_member_str(&w, "{", "task_id", task_id);
+	jw_member_str(&w, ",", "proplet_id", proplet_id);
 	jw_timestamp(&w, timestamp);
 	jw_raw(&w, ",\"metrics\":{");
 	/* The manager reads whole seconds; a task runs in one thread of its own. */
@@ -159,9 +143,7 @@ bool msg_fetch(char *out, size_t cap, const char *image_url)
 	json_writer w;
 
 	jw_init(&w, out, cap);
-	jw_raw(&w, "{");
-	jw_key(&w, "app_name");
-	jw_str(&w, image_url);
+	jw_member_str(&w, "{", "app_name", image_url);
 	jw_raw(&w, "}");
 	return jw_finish(&w);
 }
