@@ -27,8 +27,22 @@ class LoggedTransport extends EsptoolTransport {
    */
   override async read(timeout: number): Promise<Uint8Array> {
     if (!this.port.readable) throw new ESPError('the serial port was lost');
-    return super.read(timeout);
+    const packet = await super.read(timeout);
+    // A SYNC answer's value word: the ROM echoes the sync word, the flasher stub answers 0
+    // (esptool's serial protocol). esptool-js keeps what it concluded private.
+    if (packet.length >= 8 && packet[0] === 1 && packet[1] === SYNC_OP) this.syncValue = Buffer.from(packet).readUInt32LE(4);
+    return packet;
   }
+
+  /** The value of the last SYNC answer read; undefined before one. */
+  syncValue: number | undefined;
+}
+
+const SYNC_OP = 0x08;
+
+/** The board answered the last SYNC as the flasher stub (left running by an earlier session), not as the ROM. */
+export function answeredAsStub(loader: ESPLoader): boolean {
+  return loader.transport instanceof LoggedTransport && loader.transport.syncValue === 0;
 }
 
 /** Thrown by a reset strategy once the sync deadline has passed: ends esptool-js's connect loop. */
