@@ -13,13 +13,15 @@ import type { PinLevels } from './pins.ts';
 import { romBanner, romLoadLines, simpleBootLines, WAITING_FOR_DOWNLOAD, type ResetCause } from './rom.ts';
 
 /**
- * EN rises through an RC network (10 kΩ · 1 µF on the DevKitC): the chip leaves reset some ms
- * after EN is released, with GPIO0 as it stood. Over RFC 2217 the lines move one message at a
- * time, and clients such as pyserial wait for each answer, so the "DTR on, RTS off" of
- * esptool's classic reset passes through "both asserted" (EN already high) for a round trip —
- * tens of ms on a loaded host. The model therefore lets the lines settle: the chip leaves
- * reset EN_RISE_MS after the last line change (longer than a real RC, to cover that round
- * trip), and GPIO0 counts as low if it was low at any moment since EN was released.
+ * EN rises through an RC network (10 kΩ · 1 µF on the DevKitC): the chip leaves reset a fixed
+ * time after EN is released — the lines moving afterwards do not delay it — and boots the way
+ * GPIO0 stood. On silicon that is some 14 ms (EN crossing its threshold at about 0.75 VDD) plus
+ * the straps' 3 ms hold. The model waits longer, on purpose: esptool's classic reset moves the
+ * lines one at a time ("DTR on", then "RTS off"), so between them EN is already high with GPIO0
+ * still high, and over RFC 2217 pyserial's client (inside esptool and esp_rfc2217_server) waits
+ * for each SET-CONTROL answer, polling every 50 ms. GPIO0 therefore counts as low if it was low
+ * at any moment since EN was released. A client that moves both lines in one go (the harness
+ * does within a millisecond or two) finds the chip in download mode EN_RISE_MS after "DTR on".
  */
 export const EN_RISE_MS = 100;
 
@@ -140,9 +142,8 @@ export class VirtualChip {
     }
     const rising = !wasEnabled || this.release !== undefined;
     if (!rising) return;
-    if (!wasEnabled) this.strappedLow = false;
-    this.strappedLow ||= !levels.gpio0;
-    clearTimeout(this.release);
+    this.strappedLow = (wasEnabled && this.strappedLow) || !levels.gpio0;
+    if (wasEnabled) return; // the RC is charging already: a later line change does not restart it
     // An EN reset reads as a power-on on the ESP32-S3 (CONTRACT.md §6).
     this.release = setTimeout(() => {
       this.release = undefined;

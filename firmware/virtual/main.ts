@@ -2,7 +2,7 @@
  * One virtual ESP32-S3 board as an OS process:
  *
  *   node --import tsx firmware/virtual/main.ts --state DIR [--firmware IMAGE] [--port N]
- *        [--pace] [--strap download] [--raw-port N]
+ *        [--pace] [--strap download] [--raw-port N] [--max-baud N]
  *
  * Prints exactly one line, `rfc2217://127.0.0.1:<port>`, on stdout once it listens; logs go to
  * stderr. SIGTERM is an orderly shutdown (exit 0); SIGKILL is a power cut, and starting again
@@ -43,11 +43,16 @@ const { values } = parseArgs({
     pace: { type: 'boolean', default: false },
     strap: { type: 'string' },
     'raw-port': { type: 'string' },
+    'max-baud': { type: 'string' },
   },
   strict: true,
 });
 if (!values.state) fail('--state DIR is required');
 if (values.strap !== undefined && values.strap !== 'download') fail(`--strap takes "download", got "${values.strap}"`);
+/** The USB-UART bridge's fastest rate (--max-baud): a CH340-class bridge stops short of what the chip can do. */
+const maxBaud = values['max-baud'] === undefined ? undefined : Number(values['max-baud']);
+if (maxBaud !== undefined && !(Number.isInteger(maxBaud) && maxBaud >= 115200)) fail(`--max-baud must be a baud rate of at least 115200, got "${values['max-baud']}"`);
+const bridgeCan = (b: number) => maxBaud === undefined || b <= maxBaud;
 
 const stateDir = values.state;
 mkdirSync(stateDir, { recursive: true });
@@ -68,20 +73,28 @@ if (values.firmware) {
   flash.write(0, image);
 }
 
+/** The chip's UART rate, and the bridge's (what SET-BAUDRATE sets): apart only past --max-baud. */
 let baud = 115200;
+let bridgeBaud = 115200;
 let dtr = false;
 let rts = false;
 const servers: UartServer[] = [];
-const tx = new Pacer(values.pace, () => baud, (data) => servers.forEach((s) => s.write(data)));
-const rx = new Pacer(values.pace, () => baud, (data) => chip.receive(data));
+const tx = new Pacer(values.pace, () => bridgeBaud, (data) => servers.forEach((s) => s.write(data)));
+const rx = new Pacer(values.pace, () => bridgeBaud, (data) => chip.receive(data));
+/** Two UARTs at different rates see framing errors, not bytes: nothing gets across. */
+const sameRate = () => baud === bridgeBaud;
 
 const network = await Network.start().catch((err: Error) => fail(`cannot start the radio: ${err.message}`));
 const chip = new VirtualChip({
   flash,
   mac: macBytes(identity),
-  uartWrite: (data) => tx.push(data),
+  uartWrite: (data) => {
+    if (sameRate()) tx.push(data);
+  },
   setBaud: (b) => {
+    // The host follows the chip's rate, as esptool does after CHANGE_BAUDRATE — if its bridge can.
     baud = b;
+    if (bridgeCan(b)) bridgeBaud = b;
   },
   purgeUart: () => {
     tx.purge();
@@ -110,10 +123,16 @@ setInterval(() => {
 }, 1000).unref();
 
 const signals = () => chip.setPins(autoReset(dtr, rts));
-const telnet = new UartServer((data) => rx.push(data), {
-  baud: () => baud,
+const toChip = (data: Buffer) => {
+  if (sameRate()) rx.push(data);
+};
+const telnet = new UartServer(toChip, {
+  baud: () => bridgeBaud,
   setBaud: (b) => {
+    // A rate the bridge cannot do is refused: the answer names the rate it keeps.
+    if (!bridgeCan(b)) return;
     baud = b;
+    bridgeBaud = b;
   },
   dtr: () => dtr,
   rts: () => rts,
@@ -142,7 +161,7 @@ try {
   port = await telnet.listen(portOption(values.port, '--port') ?? 0);
   const rawPort = portOption(values['raw-port'], '--raw-port');
   if (rawPort !== undefined) {
-    const raw = new UartServer((data) => rx.push(data));
+    const raw = new UartServer(toChip);
     servers.push(raw);
     const bound = await raw.listen(rawPort);
     log(`raw UART on tcp://127.0.0.1:${bound}`);
@@ -152,5 +171,5 @@ try {
 }
 
 process.stdout.write(`rfc2217://127.0.0.1:${port}\n`);
-log(`board ${identity.mac} serial=${identity.usbSerial} state=${stateDir} pace=${values.pace}`);
+log(`board ${identity.mac} serial=${identity.usbSerial} state=${stateDir} pace=${values.pace}${maxBaud ? ` max-baud=${maxBaud}` : ''}`);
 chip.powerOn();

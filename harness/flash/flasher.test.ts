@@ -263,3 +263,24 @@ test('esptool-js flashes and verifies a board over a pty with reset strategy non
     removeState(poweredOn);
   }
 });
+
+test('a link that cannot carry the flash baud falls back to the ROM baud, flashes, and says so in one line', async () => {
+  // The board's USB-UART bridge stops at 115200 (the virtual board's --max-baud): SET-BAUDRATE
+  // 921600 is answered with 115200, while the chip itself has switched after CHANGE_BAUDRATE.
+  const board = await startBoard({ maxBaud: 115200 });
+  const warnings: string[] = [];
+  const seen = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) });
+  const transport = await openTransport(board.url, { baud: 115200, log });
+  try {
+    const result = await flashBoard({ name: 'v0', transport, reset: 'classic', baud: 115200, flashBaud: 921600, log: seen }, firmwareFromImage(fixture('proplet.bin')), { force: true });
+    expect(result.regions.map((r) => r.outcome)).toEqual(['written']);
+    expect(result.booted?.version).toBe('1.0.0');
+    expect(result.attempts, 'the fallback happens inside the session, not by a retry').toBe(1);
+    expect(warnings, 'one line about the fallback, nothing else').toEqual(['board v0: the link refused 921600 baud; writing at 115200 baud']);
+    expect(transport.baud, 'the console is back at its baud').toBe(115200);
+  } finally {
+    await transport.close();
+    await board.stop();
+    removeState(board);
+  }
+});

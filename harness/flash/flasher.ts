@@ -4,7 +4,7 @@ import { log as rootLog, step, type Logger } from '../log.ts';
 import type { Transport } from '../transport/transport.ts';
 import { WebSerialPort, type SerialPortInfo } from './webSerial.ts';
 import { BootWatch, type Booted } from './bootWatch.ts';
-import { createLoader, md5Hex, padTo4, romMd5Hex, SyncDeadlineError } from './loader.ts';
+import { answeredAsStub, createLoader, md5Hex, padTo4, romMd5Hex, SyncDeadlineError } from './loader.ts';
 import { hex, SETTINGS_PARTITION, type Firmware } from './manifest.ts';
 import { LogProgress, type FlashProgress, type RegionOutcome } from './progress.ts';
 
@@ -194,7 +194,7 @@ async function session(target: FlashTarget, regions: Region[], options: Required
     entering = false;
     const mac = await loader.chip.readMac(loader);
     // A board left in the stub by an earlier session answers SYNC as the stub: no ROM to ask.
-    const inRom = !(loader as unknown as { syncStubDetected: boolean }).syncStubDetected;
+    const inRom = !answeredAsStub(loader);
     const unchanged = options.force || !inRom ? undefined : await unchangedInRom(loader, regions, options.progress);
     if (unchanged) return { regions: unchanged, mac };
     await loader.runStub();

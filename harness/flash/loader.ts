@@ -27,8 +27,22 @@ class LoggedTransport extends EsptoolTransport {
    */
   override async read(timeout: number): Promise<Uint8Array> {
     if (!this.port.readable) throw new ESPError('the serial port was lost');
-    return super.read(timeout);
+    const packet = await super.read(timeout);
+    // A SYNC answer's value word: the ROM echoes the sync word, the flasher stub answers 0
+    // (esptool's serial protocol). esptool-js keeps what it concluded private.
+    if (packet.length >= 8 && packet[0] === 1 && packet[1] === SYNC_OP) this.syncValue = Buffer.from(packet).readUInt32LE(4);
+    return packet;
   }
+
+  /** The value of the last SYNC answer read; undefined before one. */
+  syncValue: number | undefined;
+}
+
+const SYNC_OP = 0x08;
+
+/** The board answered the last SYNC as the flasher stub (left running by an earlier session), not as the ROM. */
+export function answeredAsStub(loader: ESPLoader): boolean {
+  return loader.transport instanceof LoggedTransport && loader.transport.syncValue === 0;
 }
 
 /** Thrown by a reset strategy once the sync deadline has passed: ends esptool-js's connect loop. */
@@ -36,6 +50,27 @@ export class SyncDeadlineError extends Error {}
 
 /** With reset: none, the pause between sync attempts, so a chatty console cannot make them spin. */
 const NO_RESET_PAUSE_MS = 100;
+/** The ROM's last banner line in download mode: from then on its loader listens. */
+const ROM_READY = Buffer.from('waiting for download');
+/** How long after a reset the ROM's banner may still be coming in. */
+const BANNER_WAIT_MS = 150;
+const BANNER_POLL_MS = 2;
+
+/**
+ * After a reset, waits (boundedly) until the ROM has printed "waiting for download". A SYNC
+ * sent while the banner is still arriving fails at once in esptool-js ("invalid head of
+ * packet"), and it retries at once too, so a banner that outlasts its reset sequence — a chip
+ * slower out of reset than the sequence assumes (a larger EN capacitor; a board behind a
+ * server that runs its own, longer sequence) — can burn all of a reset's sync attempts and
+ * cost a second, slower reset. Where the banner is already in, this costs nothing.
+ */
+async function untilRomReady(transport: EsptoolTransport): Promise<void> {
+  const started = performance.now();
+  while (performance.now() - started < BANNER_WAIT_MS) {
+    if (Buffer.from(transport.peek()).includes(ROM_READY)) return;
+    await new Promise((resolve) => setTimeout(resolve, BANNER_POLL_MS));
+  }
+}
 
 /**
  * esptool-js's own reset strategies, each refusing to run once `expired()`: esptool-js counts
@@ -44,8 +79,14 @@ const NO_RESET_PAUSE_MS = 100;
  * BOOT and presses RESET.
  */
 function deadlineResets(expired: () => boolean, none: boolean) {
-  const guard = <T extends { reset(): Promise<void> }>(inner: T): T => {
-    const reset = none ? () => new Promise<void>((resolve) => setTimeout(resolve, NO_RESET_PAUSE_MS)) : inner.reset.bind(inner);
+  const guard = <T extends { reset(): Promise<void> }>(inner: T, transport: EsptoolTransport): T => {
+    const pulse = inner.reset.bind(inner);
+    const reset = none
+      ? () => new Promise<void>((resolve) => setTimeout(resolve, NO_RESET_PAUSE_MS))
+      : async () => {
+          await pulse();
+          await untilRomReady(transport);
+        };
     inner.reset = async () => {
       if (expired()) throw new SyncDeadlineError();
       await reset();
@@ -53,8 +94,8 @@ function deadlineResets(expired: () => boolean, none: boolean) {
     return inner;
   };
   return {
-    classicReset: (transport: EsptoolTransport, delay: number) => guard(new ClassicReset(transport, delay)),
-    usbJTAGSerialReset: (transport: EsptoolTransport) => guard(new UsbJtagSerialReset(transport)),
+    classicReset: (transport: EsptoolTransport, delay: number) => guard(new ClassicReset(transport, delay), transport),
+    usbJTAGSerialReset: (transport: EsptoolTransport) => guard(new UsbJtagSerialReset(transport), transport),
   };
 }
 

@@ -37,9 +37,13 @@ export class RtsPower implements PowerDriver {
     return this.transport.setSignals({ dtr: false, rts: false });
   }
 
-  /** Behind esp_rfc2217_server a cycle is what it can do: its own hard reset, asked for by RTS off. */
-  cycle(offMs = DEFAULT_OFF_MS): Promise<void> {
-    if (this.behindEspServer) return this.transport.setSignals({ dtr: false, rts: false });
-    return cycleWith(this, offMs);
+  /**
+   * Behind esp_rfc2217_server a cycle is what it can do: its own hard reset, asked for by RTS
+   * going off (RTS on first, which it ignores, so that "off" is a change the transport sends).
+   */
+  async cycle(offMs = DEFAULT_OFF_MS): Promise<void> {
+    if (!this.behindEspServer) return cycleWith(this, offMs);
+    await this.transport.setSignals({ dtr: false, rts: true });
+    await this.transport.setSignals({ rts: false });
   }
 }

@@ -38,6 +38,8 @@ export interface TestBoardOptions {
   strapDownload?: boolean;
   rawPort?: boolean;
   firmware?: string;
+  /** The board's USB-UART bridge goes no faster than this (the virtual board's --max-baud). */
+  maxBaud?: number;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -50,6 +52,7 @@ export async function startBoard(options: TestBoardOptions = {}): Promise<TestBo
   if (options.strapDownload) args.push('--strap', 'download');
   if (options.rawPort) args.push('--raw-port', '0');
   if (options.firmware) args.push('--firmware', options.firmware);
+  if (options.maxBaud) args.push('--max-baud', String(options.maxBaud));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test that times out never reaches its finally: the board must not outlive the worker.
   const orphan = () => child.kill('SIGKILL');

@@ -19,12 +19,7 @@ import { requireInstalledPeer } from '../testing/peers.ts';
 import { openTransport } from './open.ts';
 import { Rfc2217Transport } from './rfc2217.ts';
 
-// Known flake, open in issue 20: behind esp_rfc2217_server chained to an rfc2217:// URL, the
-// server's own reset sequence (esptool.cfg's custom sequence, pyserial's delayed SET-CONTROL)
-// now and then never puts the board into download mode (2 of 3 full runs on a loaded host).
-// Playwright reports a test that passes on a retry as flaky, not as passed silently.
-// (In serial mode a retry runs the file's tests again from the first.)
-test.describe.configure({ mode: 'serial', timeout: 120_000, retries: 2 });
+test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HIL = join(ROOT, 'harness', 'cli', 'hil.mjs');
@@ -75,7 +70,8 @@ test.beforeAll(async () => {
   writeFileSync(join(dir, 'esptool.cfg'), '[esptool]\ncustom_reset_sequence = D0|R1|W0.1|D1|R0|W0.05|D0\ncustom_hard_reset_sequence = R1|W0.1|R0\n');
   board = await startBoard({ rawPort: true });
   const port = await freePort();
-  server = spawn(espServer, ['-p', String(port), board.url], { env: { ...process.env, ESPTOOL_CFGFILE: join(dir, 'esptool.cfg') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // -v: the server logs each reset sequence it starts, which the flash test counts.
+  server = spawn(espServer, ['-v', '-p', String(port), board.url], { env: { ...process.env, ESPTOOL_CFGFILE: join(dir, 'esptool.cfg') }, stdio: ['ignore', 'pipe', 'pipe'] });
   const collect = (d: Buffer) => (serverLog += d.toString());
   server.stdout!.on('data', collect);
   server.stderr!.on('data', collect);
@@ -94,14 +90,23 @@ test.afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** The reset sequences esp_rfc2217_server started (its -v log) since `from`. */
+const hardResets = (from: number) => serverLog.slice(from).match(/Activating hard reset in thread/g)?.length ?? 0;
+
 test('hil flash writes, boots and then skips an unchanged image through esp_rfc2217_server, with no warning', async () => {
+  const before = serverLog.length;
   const first = await hil('flash', '--port', url, fixture('proplet.bin'));
   expect(first.code, `stderr: ${first.stderr}\nserver: ${serverLog.slice(-1500)}`).toBe(0);
+  // One hard reset: into the new image. The bootloader reset's closing "DTR off, RTS off" must
+  // not ask for another (RTS was off already), which would race the server's bootloader reset.
+  expect(hardResets(before), `server log: ${serverLog.slice(before, before + 1500)}`).toBe(1);
   expect(first.stdout).toMatch(/proplet @0x0 \d+ B written and verified/);
   expect(first.stdout).toMatch(/booted Zephyr .* version 1\.0\.0/);
   expect(first.stderr, 'no warning about unanswered SET-CONTROL: esp_rfc2217_server never answers it').toBe('');
+  const beforeAgain = serverLog.length;
   const again = await hil('flash', '--port', url, fixture('proplet.bin'));
   expect(again.code, `stderr: ${again.stderr}`).toBe(0);
+  expect(hardResets(beforeAgain), `server log: ${serverLog.slice(beforeAgain, beforeAgain + 1500)}`).toBe(1);
   expect(again.stdout).toContain('proplet @0x0');
   expect(again.stdout).toContain('unchanged');
   expect(again.stderr).toBe('');

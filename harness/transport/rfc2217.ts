@@ -97,6 +97,8 @@ export class Rfc2217Transport implements Transport {
   private closing = false;
   private currentBaud: number;
   private kind: Rfc2217ServerKind = 'standard';
+  /** The DTR/RTS levels last sent on this connection (unknown until then). */
+  private lines: Signals = {};
   /** Why the connection is gone when the server (not this client) ended it. */
   private lost: HilError | undefined;
 
@@ -131,6 +133,7 @@ export class Rfc2217Transport implements Transport {
     this.theirEnabled.clear();
     this.requested.clear();
     this.silent.clear();
+    this.lines = {};
     const socket = await this.connect();
     this.socket = socket;
     socket.setNoDelay(true);
@@ -212,8 +215,19 @@ export class Rfc2217Transport implements Transport {
    */
   async setSignals(signals: Signals): Promise<void> {
     this.requireOpen();
-    if (signals.dtr !== undefined) await this.command(SET_CONTROL, Buffer.from([signals.dtr ? CONTROL.dtrOn : CONTROL.dtrOff]));
-    if (signals.rts !== undefined) await this.command(SET_CONTROL, Buffer.from([signals.rts ? CONTROL.rtsOn : CONTROL.rtsOff]));
+    // Behind esp_rfc2217_server each SET-CONTROL is a request, not a level: a line set to the
+    // level it already has would be one more (esptool-js's classic reset ends with "DTR off,
+    // RTS off", and that RTS off — RTS being off already — started a hard reset alongside the
+    // server's bootloader reset, which then now and then ended in the flash boot). Only changes go.
+    const changed = (line: 'dtr' | 'rts') => signals[line] !== undefined && (this.kind !== 'esp_rfc2217_server' || this.lines[line] !== signals[line]);
+    if (changed('dtr')) {
+      await this.command(SET_CONTROL, Buffer.from([signals.dtr ? CONTROL.dtrOn : CONTROL.dtrOff]));
+      this.lines.dtr = signals.dtr;
+    }
+    if (changed('rts')) {
+      await this.command(SET_CONTROL, Buffer.from([signals.rts ? CONTROL.rtsOn : CONTROL.rtsOff]));
+      this.lines.rts = signals.rts;
+    }
   }
 
   async setBaud(baud: number): Promise<void> {

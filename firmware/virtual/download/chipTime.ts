@@ -15,10 +15,19 @@ export const CHIP_ERASE_MS = 25_000;
 
 /** Time to erase [offset, offset + size), both sector-aligned. */
 export function eraseMs(offset: number, size: number): number {
+  return erasedBy(offset, size, offset + size);
+}
+
+/**
+ * Time from the start of an erase of [offset, offset + size) in order (64 KiB blocks where it
+ * can, sectors for the rest) until every sector below `upTo` is erased.
+ */
+export function erasedBy(offset: number, size: number, upTo: number): number {
   let ms = 0;
   let at = offset;
   const end = offset + size;
-  while (at < end) {
+  const needed = Math.min(end, upTo);
+  while (at < needed) {
     if (at % BLOCK === 0 && end - at >= BLOCK) {
       ms += BLOCK_ERASE_MS;
       at += BLOCK;

@@ -1,4 +1,5 @@
 import type { FlashStore } from '../flash.ts';
+import { erasedBy } from './chipTime.ts';
 import { Inflater } from './inflater.ts';
 import type { Failure } from './protocol.ts';
 
@@ -9,8 +10,9 @@ const alignUp = (n: number, a: number) => alignDown(n + a - 1, a);
 
 /**
  * One FLASH_BEGIN … FLASH_END (or FLASH_DEFL_*) session: the sectors the write will touch are
- * erased up front (the stub erases them just in time; the end state is the same), then data is
- * written in order from the begin offset, never past the announced size.
+ * erased in the store up front (the stub erases them as it goes; the end state is the same,
+ * and eraseWaitMs gives the time it takes), then data is written in order from the begin
+ * offset, never past the announced size.
  */
 export class FlashDownload {
   /** Bytes still expected after decompression. */
@@ -18,13 +20,27 @@ export class FlashDownload {
   private offset: number;
   private inflater?: Inflater;
 
+  /** When the region's erase began (performance.now()): the stub erases in order from there. */
+  private readonly eraseStarted = performance.now();
+
   private constructor(
     private readonly flash: FlashStore,
-    offset: number,
-    size: number,
+    private readonly first: number,
+    private readonly size: number,
   ) {
-    this.offset = offset;
+    this.offset = first;
     this.remaining = size;
+  }
+
+  /**
+   * How long, from now, until the sectors under everything written so far are erased, for a
+   * flasher stub that erases the region in order from FLASH_BEGIN on, in the background, while
+   * the data comes in (esptool's stub does): a write waits only where it overtakes the erase.
+   */
+  eraseWaitMs(): number {
+    const start = alignDown(this.first, SECTOR);
+    const end = alignUp(this.first + this.size, SECTOR);
+    return Math.max(0, this.eraseStarted + erasedBy(start, end - start, this.offset) - performance.now());
   }
 
   /** Fails, as erasing a sector past the chip's end does, when the region leaves the flash. */

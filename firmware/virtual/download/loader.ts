@@ -242,7 +242,7 @@ export class Loader {
     return this.later(eraseMs(start, end - start), () => this.ok(op));
   }
 
-  private flashData(data: Buffer, checksum: number): void {
+  private flashData(data: Buffer, checksum: number): Promise<void> | void {
     const op = Op.FLASH_DATA;
     if (data.length < DATA_HEADER) return this.fail(op, 'notEnoughData');
     if (!this.download || this.download.compressed) return this.fail(op, 'notInFlashMode');
@@ -251,6 +251,14 @@ export class Loader {
     if (dataChecksum(payload) !== checksum) return this.fail(op, 'badChecksum');
     this.download.write(payload);
     this.ok(op);
+    if (this.isStub) return this.eraseWait(this.download);
+  }
+
+  /** The stub's write waits for its background erase where it has caught up with it. */
+  private eraseWait(download: FlashDownload): Promise<void> | void {
+    const ms = download.eraseWaitMs();
+    if (!this.host.pace || ms <= 0) return;
+    return chipDelay(ms);
   }
 
   private flashDeflData(data: Buffer, checksum: number): Promise<void> | void {
@@ -266,6 +274,7 @@ export class Loader {
       this.ok(op);
       return download.inflate(payload).then((failure) => {
         if (failure && !this.closed) this.deferred = failure;
+        return this.eraseWait(download);
       });
     }
     // The ROM inflates and writes the block before it answers.
