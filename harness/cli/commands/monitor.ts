@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { openBoard } from '../../bench/board.ts';
 import type { LogEvent } from '../../console/events.ts';
 import { formatLine } from '../../console/format.ts';
+import { romRejection } from '../../console/romBanner.ts';
 import { HilError } from '../../errors.ts';
 import type { Command } from '../command.ts';
 import { integerOption } from '../options.ts';
@@ -88,6 +89,15 @@ export const monitorCommand: Command = {
     if (values.raw) transport.onData((chunk) => out.write(chunk));
     else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
     else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
+    // The ROM's refusal reads like noise to a newcomer; say once what it means and what to do.
+    const flashHint = looksLikePort(arg) ? `hil flash --port ${arg} IMAGE` : `hil flash --board ${arg} IMAGE`;
+    let hinted = false;
+    boardConsole.onEvent((event) => {
+      const rejected = event.kind === 'line' && !hinted ? romRejection(event.text) : undefined;
+      if (rejected === undefined) return;
+      hinted = true;
+      ctx.log.warn({ rom: rejected }, `board ${target.board.name} is blank or its image does not boot (the ROM says "${rejected}"): flash it with ${flashHint}`);
+    });
     ctx.log.info({ port: transport.url, baud: transport.baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
 
     const lost = await new Promise<Error | undefined>((resolve) => {
