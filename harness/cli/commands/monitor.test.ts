@@ -63,6 +63,7 @@ test('hil monitor <pty> --json prints every event as JSON and ends cleanly on Ct
   expect(events.filter((e) => e.kind === 'line')).toHaveLength(36);
   expect(events.find((e) => e.kind === 'mqtt.connected')).toMatchObject({ session_present: false, seq: 23 });
   expect(readFileSync(transcript).toString(), 'the transcript holds the console').toContain('Starting Proplet version=1.0.0\r\n');
+  expect(run.stderr().split('\n').filter((l) => l.includes('cannot reset the board on')), 'a pty cannot reset: one line says so').toHaveLength(1);
 });
 
 test('hil monitor exits 1 with one line when the port goes away', async () => {
