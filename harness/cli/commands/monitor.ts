@@ -2,16 +2,21 @@ import { parseArgs } from 'node:util';
 import { openBoard } from '../../bench/board.ts';
 import type { LogEvent } from '../../console/events.ts';
 import { formatLine } from '../../console/format.ts';
+import { romRejection } from '../../console/romBanner.ts';
 import { HilError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { PowerDriver } from '../../power/power.ts';
 import type { Command } from '../command.ts';
 import { integerOption } from '../options.ts';
 import { configTarget, defaultTranscript, portTarget } from '../target.ts';
 
-const USAGE = `usage: hil monitor <board|port> [--raw | --json] [--baud N] [--transcript FILE]
+const USAGE = `usage: hil monitor <board|port> [--raw | --json] [--baud N] [--no-reset] [--transcript FILE]
 
 Shows a board's serial console live, parsed: per line the seconds since the start, the event
 the line carries (boot, mqtt.connected, task.finished, rom.banner, zephyr.fatal, …) and its
-text. Every byte also goes to a transcript file. Ctrl-C ends it.
+text. Every byte also goes to a transcript file. Ctrl-C ends it. On open it resets the board
+(RTS, as opening a USB-Serial/JTAG port does) so that its boot is shown; a port that cannot
+reset it (a pty) says so in one line.
 
   <board>            a board name from the config (its port and baud)
   <port>             a port not in the config: /dev/ttyUSB0, serial:<usb serial number>,
@@ -20,9 +25,13 @@ text. Every byte also goes to a transcript file. Ctrl-C ends it.
   --raw              the bytes exactly as received, ANSI colours included
   --json             one JSON object per event (harness/console/events.ts), for scripts
   --baud N           console baud (default: the board's baud, or 115200)
+  --no-reset         do not reset the board on open: show its console from now on
   --transcript FILE  where the transcript goes (default .hil/monitor/<name>-<time>.log)
 
 exit codes: 0 ended with Ctrl-C, 1 the port was lost, 2 usage or configuration error`;
+
+/** EN held low this long: enough for a reset, short enough not to look like a power cut. */
+const RESET_MS = 100;
 
 const looksLikePort = (arg: string) => /^(\/|serial:|usb:|rfc2217:)/.test(arg);
 
@@ -47,6 +56,16 @@ function rows(print: (events: LogEvent[]) => void): (event: LogEvent) => void {
   };
 }
 
+/** The board's boot happened before the monitor came: reset it so a newcomer sees one. */
+async function resetOnOpen(power: PowerDriver, url: string, log: Logger): Promise<void> {
+  try {
+    await power.cycle(RESET_MS);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    log.warn({ port: url }, `cannot reset the board on ${url} (${why}); showing its console from now on`);
+  }
+}
+
 export const monitorCommand: Command = {
   name: 'monitor',
   summary: "show a board's console live, parsed into events (or --raw, --json)",
@@ -59,6 +78,7 @@ export const monitorCommand: Command = {
         json: { type: 'boolean', default: false },
         baud: { type: 'string' },
         transcript: { type: 'string' },
+        'no-reset': { type: 'boolean', default: false },
       },
       allowPositionals: true,
       strict: true,
@@ -88,13 +108,27 @@ export const monitorCommand: Command = {
     if (values.raw) transport.onData((chunk) => out.write(chunk));
     else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
     else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
+    // The ROM's refusal reads like noise to a newcomer; say once what it means and what to do.
+    const flashHint = looksLikePort(arg) ? `hil flash --port ${arg} IMAGE` : `hil flash --board ${arg} IMAGE`;
+    let hinted = false;
+    boardConsole.onEvent((event) => {
+      const rejected = event.kind === 'line' && !hinted ? romRejection(event.text) : undefined;
+      if (rejected === undefined) return;
+      hinted = true;
+      ctx.log.warn({ rom: rejected }, `board ${target.board.name} is blank or its image does not boot (the ROM says "${rejected}"): flash it with ${flashHint}`);
+    });
     ctx.log.info({ port: transport.url, baud: transport.baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
 
-    const lost = await new Promise<Error | undefined>((resolve) => {
+    const ended = new Promise<Error | undefined>((resolve) => {
       process.once('SIGINT', () => resolve(undefined));
       process.once('SIGTERM', () => resolve(undefined));
       transport.onClose((err) => resolve(err));
     });
+    // Not awaited before the wait above: a server that never answers DTR/RTS (ser2net on a pty)
+    // must not keep Ctrl-C from ending the monitor.
+    const reset = values['no-reset'] ? Promise.resolve() : resetOnOpen(board.power, transport.url, ctx.log);
+    const lost = await ended;
+    await reset;
     await board.close();
     if (lost) throw new HilError(`${transport.url}: ${lost.message}`, `the console up to then is in ${transcriptPath}`, 1);
     ctx.log.info({ transcript: transcriptPath }, 'monitor ended');
