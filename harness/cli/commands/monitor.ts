@@ -5,7 +5,9 @@ import { formatLine } from '../../console/format.ts';
 import { romRejection } from '../../console/romBanner.ts';
 import { HilError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { PowerDriver } from '../../power/power.ts';
+import { RtsPower } from '../../power/rts.ts';
+import { Rfc2217Transport } from '../../transport/rfc2217.ts';
+import type { Transport } from '../../transport/transport.ts';
 import type { Command } from '../command.ts';
 import { integerOption } from '../options.ts';
 import { configTarget, defaultTranscript, portTarget } from '../target.ts';
@@ -56,13 +58,20 @@ function rows(print: (events: LogEvent[]) => void): (event: LogEvent) => void {
   };
 }
 
-/** The board's boot happened before the monitor came: reset it so a newcomer sees one. */
-async function resetOnOpen(power: PowerDriver, url: string, log: Logger): Promise<void> {
+/**
+ * The board's boot happened before the monitor came: reset it so a newcomer sees one. RTS on
+ * the monitor's own port, never the board's power driver (a USB hub cut would take the port
+ * away from under the monitor). Behind esp_rfc2217_server RTS is a request for the server's
+ * own hard reset, which is what the monitor wants; the line says which reset it was.
+ */
+async function resetOnOpen(transport: Transport, log: Logger): Promise<void> {
+  const how = transport instanceof Rfc2217Transport && transport.server === 'esp_rfc2217_server' ? "esp_rfc2217_server's hard reset" : 'RTS';
   try {
-    await power.cycle(RESET_MS);
+    await new RtsPower(transport).cycle(RESET_MS);
+    log.info({ port: transport.url }, `reset the board on open (${how}) so that its boot shows; --no-reset opts out`);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    log.warn({ port: url }, `cannot reset the board on ${url} (${why}); showing its console from now on`);
+    log.warn({ port: transport.url }, `cannot reset the board on ${transport.url} (${why}); showing its console from now on`);
   }
 }
 
@@ -126,7 +135,7 @@ export const monitorCommand: Command = {
     });
     // Not awaited before the wait above: a server that never answers DTR/RTS (ser2net on a pty)
     // must not keep Ctrl-C from ending the monitor.
-    const reset = values['no-reset'] ? Promise.resolve() : resetOnOpen(board.power, transport.url, ctx.log);
+    const reset = values['no-reset'] ? Promise.resolve() : resetOnOpen(transport, ctx.log);
     const lost = await ended;
     await reset;
     await board.close();
