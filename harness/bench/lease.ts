@@ -5,7 +5,7 @@ import { HilError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /** Who holds a lease: enough to tell a live holder from a dead one and to name it. */
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   since: string;
@@ -49,7 +49,7 @@ export interface LeaseOptions {
 function tryLease(name: string, opts: LeaseOptions): { lease: Lease; path: string } | { holder: Holder; path: string } {
   const dir = opts.dir ?? defaultLockDir();
   ensureSharedDir(dir);
-  const path = join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
+  const path = join(dir, lockFileName(name));
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose: opts.purpose };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -79,7 +79,18 @@ function tryLease(name: string, opts: LeaseOptions): { lease: Lease; path: strin
   throw new HilError(`could not lock ${name}: another process keeps taking it`, `check ${dir}`);
 }
 
-function describeHolder(holder: Holder): string {
+/** Who holds the lease on `name` now, if a live process does (read only: nothing is taken). */
+export function leaseHolder(name: string, dir = defaultLockDir()): Holder | undefined {
+  const holder = readHolder(join(dir, lockFileName(name)));
+  if (!holder) return undefined;
+  return holder.host !== hostname() || alive(holder.pid) ? holder : undefined;
+}
+
+function lockFileName(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`;
+}
+
+export function describeHolder(holder: Holder): string {
   return `pid ${holder.pid} on ${holder.host} (${holder.purpose}, since ${holder.since})`;
 }
 

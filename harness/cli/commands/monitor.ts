@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
-import { openBoard } from '../../bench/board.ts';
+import { openBoard, type Board } from '../../bench/board.ts';
+import { boardLockName } from '../../bench/boardLock.ts';
+import { leaseTimeoutMs } from '../../bench/lease.ts';
 import type { LogEvent } from '../../console/events.ts';
 import { formatLine } from '../../console/format.ts';
 import { romRejection } from '../../console/romBanner.ts';
@@ -11,14 +13,20 @@ import type { Transport } from '../../transport/transport.ts';
 import type { Command } from '../command.ts';
 import { integerOption } from '../options.ts';
 import { configTarget, defaultTranscript, portTarget } from '../target.ts';
+import { takeBack } from './monitorTakeBack.ts';
 
-const USAGE = `usage: hil monitor <board|port> [--raw | --json] [--baud N] [--no-reset] [--transcript FILE]
+const USAGE = `usage: hil monitor <board|port> [--raw | --json] [--baud N] [--no-reset] [--lease-timeout S] [--transcript FILE]
 
 Shows a board's serial console live, parsed: per line the seconds since the start, the event
 the line carries (boot, mqtt.connected, task.finished, rom.banner, zephyr.fatal, …) and its
 text. Every byte also goes to a transcript file. Ctrl-C ends it. On open it resets the board
-(RTS, as opening a USB-Serial/JTAG port does) so that its boot is shown; a port that cannot
-reset it (a pty) says so in one line.
+(RTS, as opening a USB-Serial/JTAG port does; behind esp_rfc2217_server, that server's own
+hard reset) so that its boot is shown; a port that cannot reset it (a pty) says so in one line.
+
+An rfc2217:// port taken by another client (hil flash, hil test, another monitor) is taken
+back when it is free: the monitor says who has it, waits while a hil run or command holds the
+board (up to --lease-timeout), then reconnects, resets and shows the boot again. Nobody known
+holding it (esptool, a restarted server): up to 6 reconnects over 15 s.
 
   <board>            a board name from the config (its port and baud)
   <port>             a port not in the config: /dev/ttyUSB0, serial:<usb serial number>,
@@ -28,9 +36,11 @@ reset it (a pty) says so in one line.
   --json             one JSON object per event (harness/console/events.ts), for scripts
   --baud N           console baud (default: the board's baud, or 115200)
   --no-reset         do not reset the board on open: show its console from now on
+  --lease-timeout S  how long to wait for a run or command that took the port (default 600,
+                     or HIL_LEASE_TIMEOUT_S)
   --transcript FILE  where the transcript goes (default .hil/monitor/<name>-<time>.log)
 
-exit codes: 0 ended with Ctrl-C, 1 the port was lost, 2 usage or configuration error`;
+exit codes: 0 ended with Ctrl-C, 1 the port was lost (and not taken back), 2 usage or configuration error`;
 
 /** EN held low this long: enough for a reset, short enough not to look like a power cut. */
 const RESET_MS = 100;
@@ -88,6 +98,7 @@ export const monitorCommand: Command = {
         baud: { type: 'string' },
         transcript: { type: 'string' },
         'no-reset': { type: 'boolean', default: false },
+        'lease-timeout': { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -104,42 +115,56 @@ export const monitorCommand: Command = {
         });
     const transcriptPath = values.transcript ?? defaultTranscript('monitor', target.board.name);
 
-    const board = await openBoard(target.board, {
-      ...(target.config ? { config: target.config } : {}),
-      configPath: ctx.configPath,
-      transcriptPath,
-      log: ctx.log,
-      ...(baud !== undefined ? { baud } : {}),
-    });
-    const { transport, console: boardConsole } = board;
+    const lockName = boardLockName(target.board, ctx.configPath);
+    const leaseTimeout = integerOption('lease-timeout', values['lease-timeout'], { min: 0, command: 'monitor', unit: 'seconds' });
+    const timeoutMs = leaseTimeout !== undefined ? leaseTimeout * 1000 : leaseTimeoutMs();
     const out = process.stdout;
     const colour = out.isTTY === true;
-    if (values.raw) transport.onData((chunk) => out.write(chunk));
-    else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
-    else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
     // The ROM's refusal reads like noise to a newcomer; say once what it means and what to do.
     const flashHint = looksLikePort(arg) ? `hil flash --port ${arg} IMAGE` : `hil flash --board ${arg} IMAGE`;
     let hinted = false;
-    boardConsole.onEvent((event) => {
-      const rejected = event.kind === 'line' && !hinted ? romRejection(event.text) : undefined;
-      if (rejected === undefined) return;
-      hinted = true;
-      ctx.log.warn({ rom: rejected }, `board ${target.board.name} is blank or its image does not boot (the ROM says "${rejected}"): flash it with ${flashHint}`);
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
     });
-    ctx.log.info({ port: transport.url, baud: transport.baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
 
-    const ended = new Promise<Error | undefined>((resolve) => {
-      process.once('SIGINT', () => resolve(undefined));
-      process.once('SIGTERM', () => resolve(undefined));
-      transport.onClose((err) => resolve(err));
-    });
-    // Not awaited before the wait above: a server that never answers DTR/RTS (ser2net on a pty)
-    // must not keep Ctrl-C from ending the monitor.
-    const reset = values['no-reset'] ? Promise.resolve() : resetOnOpen(transport, ctx.log);
-    const lost = await ended;
-    await reset;
-    await board.close();
-    if (lost) throw new HilError(`${transport.url}: ${lost.message}`, `the console up to then is in ${transcriptPath}`, 1);
+    const open = () =>
+      openBoard(target.board, {
+        ...(target.config ? { config: target.config } : {}),
+        configPath: ctx.configPath,
+        transcriptPath,
+        log: ctx.log,
+        ...(baud !== undefined ? { baud } : {}),
+      });
+    let board: Board | undefined = await open();
+    let first = true;
+    while (board) {
+      const { transport, console: boardConsole }: Board = board;
+      if (values.raw) transport.onData((chunk) => out.write(chunk));
+      else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
+      else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
+      boardConsole.onEvent((event) => {
+        const rejected = event.kind === 'line' && !hinted ? romRejection(event.text) : undefined;
+        if (rejected === undefined) return;
+        hinted = true;
+        ctx.log.warn({ rom: rejected }, `board ${target.board.name} is blank or its image does not boot (the ROM says "${rejected}"): flash it with ${flashHint}`);
+      });
+      if (first) ctx.log.info({ port: transport.url, baud: transport.baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
+      else ctx.log.info({ port: transport.url }, `${transport.url}: took the port back; monitoring again`);
+      first = false;
+
+      const ended = Promise.race([stopped.then(() => undefined), new Promise<Error | undefined>((resolve) => transport.onClose((err) => resolve(err ?? new Error('the port closed'))))]);
+      // Not awaited before the wait above: a server that never answers DTR/RTS (ser2net on a pty)
+      // must not keep Ctrl-C from ending the monitor.
+      const reset = values['no-reset'] ? Promise.resolve() : resetOnOpen(transport, ctx.log);
+      const lost = await ended;
+      await reset;
+      await board.close();
+      if (!lost) break;
+      // Only a network port can be taken by another client and given back; a local port that goes is gone.
+      if (!transport.url.startsWith('rfc2217://')) throw new HilError(`${transport.url}: ${lost.message}`, `the console up to then is in ${transcriptPath}`, 1);
+      board = await takeBack({ url: transport.url, lockName, timeoutMs, stopped, log: ctx.log }, open);
+    }
     ctx.log.info({ transcript: transcriptPath }, 'monitor ended');
     return 0;
   },
