@@ -129,7 +129,7 @@ export const flashCommand: Command = {
       // for the flash and off after it, from the bench's own state: `hil test` then boots what
       // was flashed here.
       for (const { board, config: from } of targets) {
-        const lease = await waitForLease(boardLockName(board, ctx.configPath), {
+        const lease = await waitForLease(await boardLockName(board, ctx.configPath), {
           purpose: `hil flash, pid ${process.pid}`,
           timeoutMs: leaseTimeout,
           log: ctx.log,

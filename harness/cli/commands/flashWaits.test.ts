@@ -18,7 +18,7 @@ test('hil flash --board waits while another run holds the board, naming it, and 
   const config = join(root, 'lab.config.yaml');
   writeFileSync(config, ['version: 1', 'boards:', '  - { name: fw0, chip: esp32s3, port: virtual, reset: classic }', 'firmware:', `  image: ${IMAGE}`, 'propeller: { tenant: t0, channel: c0 }'].join('\n'));
   const lockDir = join(root, 'locks');
-  const lease = acquireLease(boardLockName({ name: 'fw0', port: 'virtual' }, config), { purpose: `hil virtual run, pid ${process.pid}`, dir: lockDir });
+  const lease = acquireLease(await boardLockName({ name: 'fw0', port: 'virtual' }, config), { purpose: `hil virtual run, pid ${process.pid}`, dir: lockDir });
   const flash = startHil(['flash', '--board', 'fw0', '--lease-timeout', '60'], { config, lockDir, reportsDir: join(root, 'reports'), extra: { HIL_LOG_LEVEL: 'silent' } });
   try {
     const line = await until('the waiting line', 20_000, () => flash.output().split('\n').find((l) => l.includes('waiting for board virtual'))).catch(() => {
@@ -42,7 +42,7 @@ test('hil flash --port gives up after --lease-timeout with one line naming the h
   const lockDir = join(root, 'locks');
   // Nothing serves this port: a flash that got past the lease would fail differently.
   const port = 'rfc2217://127.0.0.1:9';
-  const lease = acquireLease(boardLockName({ name: 'x', port }, root), { purpose: 'hil test run, pid 1', dir: lockDir });
+  const lease = acquireLease(await boardLockName({ name: 'x', port }, root), { purpose: 'hil test run, pid 1', dir: lockDir });
   try {
     const started = Date.now();
     const flash = startHil(['flash', '--port', port, '--lease-timeout', '1', IMAGE], { config: join(REPO, 'lab.config.yaml'), lockDir, reportsDir: join(root, 'reports'), extra: { HIL_LOG_LEVEL: 'silent' } });

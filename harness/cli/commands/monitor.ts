@@ -115,7 +115,7 @@ export const monitorCommand: Command = {
         });
     const transcriptPath = values.transcript ?? defaultTranscript('monitor', target.board.name);
 
-    const lockName = boardLockName(target.board, ctx.configPath);
+    const lockName = await boardLockName(target.board, ctx.configPath);
     const leaseTimeout = integerOption('lease-timeout', values['lease-timeout'], { min: 0, command: 'monitor', unit: 'seconds' });
     const timeoutMs = leaseTimeout !== undefined ? leaseTimeout * 1000 : leaseTimeoutMs();
     const out = process.stdout;

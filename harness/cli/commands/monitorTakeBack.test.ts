@@ -131,7 +131,7 @@ test('while a run holds the board the monitor waits for it, naming the holder; -
   let lease: { release(): void } | undefined;
   try {
     bench = await virtualBench('monitor-held');
-    lease = acquireLease(boardLockName({ name: 'any', port: bench.url }, bench.env.config), { purpose: 'a test run holding the board', dir: bench.env.lockDir });
+    lease = acquireLease(await boardLockName({ name: 'any', port: bench.url }, bench.env.config), { purpose: 'a test run holding the board', dir: bench.env.lockDir });
 
     const bounded = await monitoring(bench, ['--lease-timeout', '2']);
     const socket = await takePort(bench.url);
