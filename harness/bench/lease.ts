@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HilError } from '../errors.ts';
@@ -89,6 +89,28 @@ export function leaseHolder(name: string, dir = defaultLockDir()): Holder | unde
 function lockFileName(name: string): string {
   return `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`;
 }
+
+/**
+ * A claim the last to make wins, not a lock: who watches a port (hil monitor), so that a
+ * watcher pushed off by a newer one can tell and step back instead of fighting over the port.
+ */
+export function claim(name: string, purpose: string, dir = defaultLockDir()): { release(): void } {
+  ensureSharedDir(dir);
+  const path = join(dir, lockFileName(name));
+  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose };
+  // Renamed into place: a reader sees the old claim or the new one, never half of one.
+  writeFileSync(`${path}.${process.pid}`, JSON.stringify(me));
+  renameSync(`${path}.${process.pid}`, path);
+  return {
+    release() {
+      const now = readHolder(path);
+      if (now?.pid === process.pid && now.host === me.host) rmSync(path, { force: true });
+    },
+  };
+}
+
+/** The live process whose claim on `name` stands, if any (leaseHolder for claims). */
+export const claimant = leaseHolder;
 
 export function describeHolder(holder: Holder): string {
   return `pid ${holder.pid} on ${holder.host} (${holder.purpose}, since ${holder.since})`;

@@ -13,7 +13,7 @@ import type { Transport } from '../../transport/transport.ts';
 import type { Command } from '../command.ts';
 import { integerOption } from '../options.ts';
 import { configTarget, defaultTranscript, portTarget } from '../target.ts';
-import { takeBack } from './monitorTakeBack.ts';
+import { PortTakeBack } from './monitorTakeBack.ts';
 
 const USAGE = `usage: hil monitor <board|port> [--raw | --json] [--baud N] [--no-reset] [--lease-timeout S] [--transcript FILE]
 
@@ -128,42 +128,49 @@ export const monitorCommand: Command = {
       process.once('SIGTERM', () => resolve());
     });
 
-    const open = () =>
-      openBoard(target.board, {
+    const takeBack = new PortTakeBack({ url: target.board.port, lockName, timeoutMs, stopped, log: ctx.log });
+    const open = () => {
+      takeBack.claim();
+      return openBoard(target.board, {
         ...(target.config ? { config: target.config } : {}),
         configPath: ctx.configPath,
         transcriptPath,
         log: ctx.log,
         ...(baud !== undefined ? { baud } : {}),
       });
-    let board: Board | undefined = await open();
-    let first = true;
-    while (board) {
-      const { transport, console: boardConsole }: Board = board;
-      if (values.raw) transport.onData((chunk) => out.write(chunk));
-      else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
-      else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
-      boardConsole.onEvent((event) => {
-        const rejected = event.kind === 'line' && !hinted ? romRejection(event.text) : undefined;
-        if (rejected === undefined) return;
-        hinted = true;
-        ctx.log.warn({ rom: rejected }, `board ${target.board.name} is blank or its image does not boot (the ROM says "${rejected}"): flash it with ${flashHint}`);
-      });
-      if (first) ctx.log.info({ port: transport.url, baud: transport.baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
-      else ctx.log.info({ port: transport.url }, `${transport.url}: took the port back; monitoring again`);
-      first = false;
+    };
+    try {
+      let board: Board | undefined = await open();
+      let first = true;
+      while (board) {
+        const { transport, console: boardConsole }: Board = board;
+        if (values.raw) transport.onData((chunk) => out.write(chunk));
+        else if (values.json) boardConsole.onEvent((event) => out.write(`${JSON.stringify(event)}\n`));
+        else boardConsole.onEvent(rows((events) => out.write(`${formatLine(events, colour)}\n`)));
+        boardConsole.onEvent((event) => {
+          const rejected = event.kind === 'line' && !hinted ? romRejection(event.text) : undefined;
+          if (rejected === undefined) return;
+          hinted = true;
+          ctx.log.warn({ rom: rejected }, `board ${target.board.name} is blank or its image does not boot (the ROM says "${rejected}"): flash it with ${flashHint}`);
+        });
+        if (first) ctx.log.info({ port: transport.url, baud: transport.baud, transcript: transcriptPath }, `monitoring ${transport.url}; Ctrl-C ends`);
+        else ctx.log.info({ port: transport.url }, `${transport.url}: took the port back; monitoring again`);
+        first = false;
 
-      const ended = Promise.race([stopped.then(() => undefined), new Promise<Error | undefined>((resolve) => transport.onClose((err) => resolve(err ?? new Error('the port closed'))))]);
-      // Not awaited before the wait above: a server that never answers DTR/RTS (ser2net on a pty)
-      // must not keep Ctrl-C from ending the monitor.
-      const reset = values['no-reset'] ? Promise.resolve() : resetOnOpen(transport, ctx.log);
-      const lost = await ended;
-      await reset;
-      await board.close();
-      if (!lost) break;
-      // Only a network port can be taken by another client and given back; a local port that goes is gone.
-      if (!transport.url.startsWith('rfc2217://')) throw new HilError(`${transport.url}: ${lost.message}`, `the console up to then is in ${transcriptPath}`, 1);
-      board = await takeBack({ url: transport.url, lockName, timeoutMs, stopped, log: ctx.log }, open);
+        const ended = Promise.race([stopped.then(() => undefined), new Promise<Error | undefined>((resolve) => transport.onClose((err) => resolve(err ?? new Error('the port closed'))))]);
+        // Not awaited before the wait above: a server that never answers DTR/RTS (ser2net on a pty)
+        // must not keep Ctrl-C from ending the monitor.
+        const reset = values['no-reset'] ? Promise.resolve() : resetOnOpen(transport, ctx.log);
+        const lost = await ended;
+        await reset;
+        await board.close();
+        if (!lost) break;
+        // Only a network port can be taken by another client and given back; a local port that goes is gone.
+        if (!transport.url.startsWith('rfc2217://')) throw new HilError(`${transport.url}: ${lost.message}`, `the console up to then is in ${transcriptPath}`, 1);
+        board = await takeBack.after(open);
+      }
+    } finally {
+      takeBack.release();
     }
     ctx.log.info({ transcript: transcriptPath }, 'monitor ended');
     return 0;

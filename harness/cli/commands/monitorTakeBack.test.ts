@@ -155,3 +155,28 @@ test('while a run holds the board the monitor waits for it, naming the holder; -
     cleanUp(bench);
   }
 });
+
+test('a newer hil monitor on the port wins and the older one ends with one line; a client that keeps taking the port ends the monitor', async () => {
+  let bench: Bench | undefined;
+  try {
+    bench = await virtualBench('monitor-two');
+    const older = await monitoring(bench);
+    const newer = await monitoring(bench);
+    expect(await ended(older, 10_000), older.output()).toBe(1);
+    expect(older.output()).toMatch(new RegExp(`port taken by another hil monitor: pid ${newer.child.pid} on .*\\(hil monitor, pid ${newer.child.pid}, since .*\\); this one ends`));
+    expect(older.output()).not.toContain('took the port back');
+    expect(marked(older.mark)).toEqual([]);
+
+    // A client outside the harness that takes the port again each time the monitor takes it back.
+    for (let i = 1; i <= 3; i++) {
+      await until(`the monitor back (${i})`, 20_000, () => (count(newer.output(), 'took the port back') >= i - 1 ? true : undefined));
+      (await takePort(bench.url)).on('close', () => {});
+      if (i < 3) await until(`the monitor to see loss ${i}`, 10_000, () => (count(newer.output(), 'the server closed the connection') >= i ? true : undefined));
+    }
+    expect(await ended(newer, 10_000), newer.output()).toBe(1);
+    expect(newer.output()).toMatch(/another client keeps taking the port \(3 times in 60 s\); this monitor ends/);
+    expect(marked(newer.mark)).toEqual([]);
+  } finally {
+    cleanUp(bench);
+  }
+});
