@@ -23,10 +23,12 @@ text. Every byte also goes to a transcript file. Ctrl-C ends it. On open it rese
 (RTS, as opening a USB-Serial/JTAG port does; behind esp_rfc2217_server, that server's own
 hard reset) so that its boot is shown; a port that cannot reset it (a pty) says so in one line.
 
-An rfc2217:// port taken by another client (hil flash, hil test, another monitor) is taken
-back when it is free: the monitor says who has it, waits while a hil run or command holds the
-board (up to --lease-timeout), then reconnects, resets and shows the boot again. Nobody known
-holding it (esptool, a restarted server): up to 6 reconnects over 15 s.
+An rfc2217:// port taken by another client (hil flash, hil test) is taken back when it is
+free: the monitor says who has it, waits while a hil run or command holds the board (up to
+--lease-timeout), then reconnects, resets and shows the boot again. A newer hil monitor on the
+port wins: the older one says so and ends. Nobody known holding it (esptool, a restarted
+server): up to 6 reconnects over 15 s, and a client that takes the port 3 times in 60 s ends
+the monitor.
 
   <board>            a board name from the config (its port and baud)
   <port>             a port not in the config: /dev/ttyUSB0, serial:<usb serial number>,
