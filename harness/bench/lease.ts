@@ -99,8 +99,15 @@ export function claim(name: string, purpose: string, dir = defaultLockDir()): { 
   const path = join(dir, lockFileName(name));
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose };
   // Renamed into place: a reader sees the old claim or the new one, never half of one.
-  writeFileSync(`${path}.${process.pid}`, JSON.stringify(me));
-  renameSync(`${path}.${process.pid}`, path);
+  const draft = `${path}.${process.pid}`;
+  try {
+    writeFileSync(draft, JSON.stringify(me));
+    renameSync(draft, path);
+  } catch {
+    // Another user's claim in the sticky folder cannot be replaced: theirs stands, and ours is none.
+    rmSync(draft, { force: true });
+    return { release() {} };
+  }
   return {
     release() {
       const now = readHolder(path);
