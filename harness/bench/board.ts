@@ -49,7 +49,7 @@ export async function openBoard(config: BoardConfig, opts: OpenBoardOptions): Pr
   const log = opts.log.child({ board: config.name });
   const lease: Lease | undefined =
     typeof opts.lease === 'string'
-      ? acquireLease(boardLockName(config, opts.configPath), { purpose: `${opts.lease}, pid ${process.pid}`, log })
+      ? acquireLease(await boardLockName(config, opts.configPath), { purpose: `${opts.lease}, pid ${process.pid}`, log })
       : opts.lease;
   const backend = backendFor({ board: config, configPath: opts.configPath, lab: opts.config, log });
   let transport: Transport | undefined;

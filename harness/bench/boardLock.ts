@@ -2,6 +2,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BoardConfig } from '../config/schema.ts';
 import { parsePortSpec } from '../config/portSpec.ts';
+import { listPorts, type DiscoveryOptions } from '../transport/discovery.ts';
+import { matchPorts } from '../transport/open.ts';
 import { virtualStateDir } from './backends/virtual.ts';
 
 function canonicalPath(path: string): string {
@@ -12,11 +14,13 @@ function canonicalPath(path: string): string {
  * The name of a board's host-wide lock: what the board IS, not what a bench file calls it, so
  * that two benches naming one board differently still exclude each other, and two benches
  * that both call a board "v0" do not. A device path counts through its symlinks
- * (/dev/serial/by-id/… and /dev/ttyUSB0 are one board); a virtual board is its state
- * directory, which lives beside its bench file, so the virtual benches of two checkouts are
- * apart while two runs of one checkout share (and take turns on) its boards.
+ * (/dev/serial/by-id/… and /dev/ttyUSB0 are one board), and a serial:/usb: spec counts as the
+ * device it names now (serial:0001A2B3 and the /dev/ttyUSB0 it is plugged in as are one board;
+ * unplugged, it keeps a name of its own). A virtual board is its state directory, which lives
+ * beside its bench file, so the virtual benches of two checkouts are apart while two runs of
+ * one checkout share (and take turns on) its boards.
  */
-export function boardLockName(board: Pick<BoardConfig, 'name' | 'port'>, configPath: string): string {
+export async function boardLockName(board: Pick<BoardConfig, 'name' | 'port'>, configPath: string, discovery?: DiscoveryOptions): Promise<string> {
   const spec = parsePortSpec(board.port);
   switch (spec.kind) {
     case 'virtual':
@@ -24,9 +28,12 @@ export function boardLockName(board: Pick<BoardConfig, 'name' | 'port'>, configP
     case 'path':
       return `board ${canonicalPath(spec.path)}`;
     case 'serial':
-      return `board usb-serial ${spec.serialNumber}`;
-    case 'usb':
-      return `board usb ${spec.location}`;
+    case 'usb': {
+      const found = matchPorts(spec, await listPorts(discovery).catch(() => []));
+      // A dual bridge named whole is two devices: its USB name stands for both.
+      if (found.length === 1) return `board ${canonicalPath(found[0]!.path)}`;
+      return spec.kind === 'serial' ? `board usb-serial ${spec.serialNumber}` : `board usb ${spec.location}`;
+    }
     case 'rfc2217':
       return `board rfc2217://${spec.host.toLowerCase()}:${spec.port}`;
     case 'labgrid':

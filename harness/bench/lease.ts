@@ -1,11 +1,11 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HilError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /** Who holds a lease: enough to tell a live holder from a dead one and to name it. */
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   since: string;
@@ -49,7 +49,7 @@ export interface LeaseOptions {
 function tryLease(name: string, opts: LeaseOptions): { lease: Lease; path: string } | { holder: Holder; path: string } {
   const dir = opts.dir ?? defaultLockDir();
   ensureSharedDir(dir);
-  const path = join(dir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
+  const path = join(dir, lockFileName(name));
   const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose: opts.purpose };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -79,7 +79,47 @@ function tryLease(name: string, opts: LeaseOptions): { lease: Lease; path: strin
   throw new HilError(`could not lock ${name}: another process keeps taking it`, `check ${dir}`);
 }
 
-function describeHolder(holder: Holder): string {
+/** Who holds the lease on `name` now, if a live process does (read only: nothing is taken). */
+export function leaseHolder(name: string, dir = defaultLockDir()): Holder | undefined {
+  const holder = readHolder(join(dir, lockFileName(name)));
+  if (!holder) return undefined;
+  return holder.host !== hostname() || alive(holder.pid) ? holder : undefined;
+}
+
+function lockFileName(name: string): string {
+  return `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`;
+}
+
+/**
+ * A claim the last to make wins, not a lock: who watches a port (hil monitor), so that a
+ * watcher pushed off by a newer one can tell and step back instead of fighting over the port.
+ */
+export function claim(name: string, purpose: string, dir = defaultLockDir()): { release(): void } {
+  ensureSharedDir(dir);
+  const path = join(dir, lockFileName(name));
+  const me: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose };
+  // Renamed into place: a reader sees the old claim or the new one, never half of one.
+  const draft = `${path}.${process.pid}`;
+  try {
+    writeFileSync(draft, JSON.stringify(me));
+    renameSync(draft, path);
+  } catch {
+    // Another user's claim in the sticky folder cannot be replaced: theirs stands, and ours is none.
+    rmSync(draft, { force: true });
+    return { release() {} };
+  }
+  return {
+    release() {
+      const now = readHolder(path);
+      if (now?.pid === process.pid && now.host === me.host) rmSync(path, { force: true });
+    },
+  };
+}
+
+/** The live process whose claim on `name` stands, if any (leaseHolder for claims). */
+export const claimant = leaseHolder;
+
+export function describeHolder(holder: Holder): string {
   return `pid ${holder.pid} on ${holder.host} (${holder.purpose}, since ${holder.since})`;
 }
 

@@ -173,8 +173,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   boardLease: [
     async ({ plan, boardName, workerLog }, use) => {
       const config = plan.boards.find((b) => b.name === boardName)!;
-      const lease = await onceOnly(boardName, () =>
-        waitForLease(boardLockName(config, plan.configPath), {
+      const lease = await onceOnly(boardName, async () =>
+        waitForLease(await boardLockName(config, plan.configPath), {
           purpose: `hil ${plan.kind} run, pid ${process.pid}`,
           timeoutMs: leaseTimeoutMs(),
           log: workerLog,

@@ -12,7 +12,7 @@ test('a board that fails its bring-up fails one test with its reason; its other 
   const config = benchCheckout(root, 'checkout');
   const lockDir = join(root, 'locks');
   // Another process holds v0 for longer than the run will wait.
-  const name = boardLockName({ name: 'v0', port: 'virtual' }, config);
+  const name = await boardLockName({ name: 'v0', port: 'virtual' }, config);
   const holder = spawn(
     process.execPath,
     ['--import', 'tsx', '-e', `import('./harness/bench/lease.ts').then((m) => { m.acquireLease(${JSON.stringify(name)}, { purpose: 'a long flash', dir: ${JSON.stringify(lockDir)} }); console.log('held'); setInterval(() => {}, 1000); });`],

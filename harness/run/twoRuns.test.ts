@@ -15,7 +15,7 @@ test('two virtual-bench runs on one host at once both pass, and a run whose boar
   // The third run's board is held by another process (a hil flash in another terminal, say)
   // until that run says it is waiting.
   const checkoutC = benchCheckout(root, 'c');
-  const name = boardLockName({ name: 'v0', port: 'virtual' }, checkoutC);
+  const name = await boardLockName({ name: 'v0', port: 'virtual' }, checkoutC);
   const holder = spawn(
     process.execPath,
     [

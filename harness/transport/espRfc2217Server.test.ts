@@ -112,7 +112,7 @@ test('hil flash writes, boots and then skips an unchanged image through esp_rfc2
   expect(again.stderr).toBe('');
 });
 
-test('hil monitor shows the board through esp_rfc2217_server', async () => {
+test('hil monitor resets the board through esp_rfc2217_server on open and shows its boots', async () => {
   const monitor = spawn(process.execPath, [HIL, 'monitor', '--json', url, '--transcript', join(dir, 'monitor.log')], {
     cwd: ROOT,
     env: { ...process.env, HIL_LOG_LEVEL: 'info' },
@@ -131,6 +131,9 @@ test('hil monitor shows the board through esp_rfc2217_server', async () => {
       }
     };
     await until('"monitoring" line', () => err.includes('monitoring'));
+    // The monitor's reset on open is the server's own hard reset: the boot it causes shows.
+    await until('the boot from the reset on open', () => out.includes('rst:0x1 (POWERON)') && out.includes('"kind":"shell.prompt"'));
+    expect(err).toContain("reset the board on open (esp_rfc2217_server's hard reset)");
     // A reboot typed into the firmware's shell: its boot reaches the monitor through the chain.
     await typeOnUart('kernel reboot cold\r\n');
     await until('boot banner', () => out.includes('RTC_SW_SYS_RST'));

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { openBoard, type Board } from '../../bench/board.ts';
+import { boardLockName } from '../../bench/boardLock.ts';
 import { flashAll } from '../../bench/flashAll.ts';
+import { leaseTimeoutMs, waitForLease } from '../../bench/lease.ts';
 import { BoardStrategy, type StrategyTimeouts } from '../../bench/strategy.ts';
 import { loadConfig } from '../../config/load.ts';
 import { DEFAULT_FLASH_BAUD, TimeoutsConfigSchema, type LabConfig } from '../../config/schema.ts';
@@ -29,6 +31,8 @@ the board already holds (same MD5) are skipped.
                      to --baud with a warning when the link refuses it)
   --force            write every region even when the board already holds it
   --erase-settings   also erase the settings partition (the board forgets its provisioning)
+  --lease-timeout S  how long to wait for a board that another run or command holds (default
+                     600, or HIL_LEASE_TIMEOUT_S), with a line naming the holder
 
 exit codes: 0 flashed and booted, 1 a board failed, 2 usage, config or image error`;
 
@@ -78,6 +82,7 @@ export const flashCommand: Command = {
         manifest: { type: 'string' },
         force: { type: 'boolean', default: false },
         'erase-settings': { type: 'boolean', default: false },
+        'lease-timeout': { type: 'string' },
       },
       allowPositionals: true,
       strict: true,
@@ -112,23 +117,35 @@ export const flashCommand: Command = {
       targets = config!.boards.map((board) => ({ board, config }));
     }
 
+    const leaseSeconds = integerOption('lease-timeout', values['lease-timeout'], { min: 0, command: 'flash', unit: 'seconds' });
+    const leaseTimeout = leaseSeconds !== undefined ? leaseSeconds * 1000 : leaseTimeoutMs();
     const timeouts: StrategyTimeouts = config?.timeouts ?? TimeoutsConfigSchema.parse({});
     const options = { force: values.force, eraseSettings: values['erase-settings'] };
     const boards: Board[] = [];
     try {
-      // A board from the config is leased first, as a test run leases it, so that a flash never
-      // lands in the middle of someone's run. A virtual board is powered on for the flash and off
-      // after it, from the bench's own state: `hil test` then boots what was flashed here.
+      // Every board is leased first, as a test run leases it, waiting while another run or
+      // command holds it, so that a flash never lands in the middle of someone's run and a
+      // monitor it takes the port from knows whom to wait for. A virtual board is powered on
+      // for the flash and off after it, from the bench's own state: `hil test` then boots what
+      // was flashed here.
       for (const { board, config: from } of targets) {
-        boards.push(
-          await openBoard(board, {
-            ...(from ? { config: from } : {}),
-            configPath: ctx.configPath,
-            transcriptPath: defaultTranscript('flash', board.name.replace(/[^A-Za-z0-9_.-]+/g, '-')),
-            log: ctx.log,
-            ...(from ? { lease: 'hil flash' } : {}),
-          }),
-        );
+        const lease = await waitForLease(await boardLockName(board, ctx.configPath), {
+          purpose: `hil flash, pid ${process.pid}`,
+          timeoutMs: leaseTimeout,
+          log: ctx.log,
+          onWait: (line) => process.stderr.write(`hil: ${board.name}: ${line}\n`),
+        });
+        const opened = await openBoard(board, {
+          ...(from ? { config: from } : {}),
+          configPath: ctx.configPath,
+          transcriptPath: defaultTranscript('flash', board.name.replace(/[^A-Za-z0-9_.-]+/g, '-')),
+          log: ctx.log,
+          lease,
+        }).catch((err: unknown) => {
+          lease.release();
+          throw err;
+        });
+        boards.push(opened);
       }
       const strategies = boards.map((board) => new BoardStrategy(board, { timeouts, log: ctx.log.child({ board: board.name }) }));
       let results: FlashResult[];

@@ -63,6 +63,7 @@ test('hil monitor <pty> --json prints every event as JSON and ends cleanly on Ct
   expect(events.filter((e) => e.kind === 'line')).toHaveLength(36);
   expect(events.find((e) => e.kind === 'mqtt.connected')).toMatchObject({ session_present: false, seq: 23 });
   expect(readFileSync(transcript).toString(), 'the transcript holds the console').toContain('Starting Proplet version=1.0.0\r\n');
+  expect(run.stderr().split('\n').filter((l) => l.includes('cannot reset the board on')), 'a pty cannot reset: one line says so').toHaveLength(1);
 });
 
 test('hil monitor exits 1 with one line when the port goes away', async () => {
@@ -112,4 +113,32 @@ test('hil monitor with a virtual or unknown board, or a bad config, exits 2 with
     expect(run.stderr().trim()).toMatch(expected);
     expect(run.stderr().trim().split('\n'), 'one line').toHaveLength(1);
   }
+});
+
+test('hil monitor says once that a board whose ROM rejects the flash is blank, and how to flash it', async () => {
+  requirePeers('socat');
+  pty = await startPtyPair();
+  const run = hil(['monitor', pty.a, '--transcript', path.join(test.info().outputPath(), 'monitor.log')]);
+  await until('the monitor to start', async () => run.stderr().includes('monitoring'), 15_000).catch(() => {
+    throw new Error(`hil monitor did not start; stderr:\n${run.stderr()}`);
+  });
+  const port = new SerialPort({ path: pty.b, baudRate: 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+  // What an ESP32-S3 ROM prints on an erased flash (docs/protocol.md).
+  const erased = 'ESP-ROM:esp32s3-20210327\r\nrst:0x1 (POWERON),boot:0x8 (SPI_FAST_FLASH_BOOT)\r\n' + 'invalid header: 0xffffffff\r\n'.repeat(3);
+  await new Promise<void>((resolve, reject) => port.write(erased, (e) => (e ? reject(e) : resolve())));
+  await new Promise<void>((resolve) => port.drain(() => resolve()));
+  await new Promise<void>((resolve) => port.close(() => resolve()));
+  await until('the blank hint', async () => run.stderr().includes('is blank'), 10_000).catch(() => {
+    throw new Error(`no hint that the board is blank; stderr:\n${run.stderr()}`);
+  });
+  await until('the rows', async () => run.stdout().split('invalid header').length - 1 === 3, 10_000).catch(() => {
+    throw new Error(`the ROM lines did not all arrive; stdout:\n${run.stdout()}`);
+  });
+  child!.kill('SIGINT');
+  expect(await run.exit, `exit code after Ctrl-C; stderr:\n${run.stderr()}`).toBe(0);
+  const hints = run.stderr().split('\n').filter((l) => l.includes('is blank'));
+  expect(hints, 'one hint for three rejections').toHaveLength(1);
+  expect(hints[0]).toContain(`flash it with hil flash --port ${pty.a} IMAGE`);
+  expect(hints[0]).toContain('invalid header: 0xffffffff');
 });
