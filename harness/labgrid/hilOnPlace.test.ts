@@ -184,7 +184,9 @@ test('the whole suite runs on a place leased by tag, powered through labgrid; a 
     expect(watch.current('v1')).toBeNull();
 
     // Another checkout on this host names the same place: the coordinator, not a host lock, keeps them apart.
-    second = run('second', ['test', '--lab', '--', BOOT_SPEC], `labgrid://${lab.coordinator}/v0`);
+    // Its tests get 60 s each, less than its wait: the wait is the board fixture's own budget
+    // (timeouts.placeWait), not its first test's.
+    second = run('second', ['test', '--lab', '--', BOOT_SPEC, '--timeout=60000'], `labgrid://${lab.coordinator}/v0`);
     const waiting = await until('the second run saying whom it waits for', 120_000, () =>
       /hil: lab-a: waiting for labgrid place v0 on \S+: v0 acquired by \S+/.exec(second!.output())?.[0],
     );
