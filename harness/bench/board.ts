@@ -43,6 +43,8 @@ export interface OpenBoardOptions {
   lease?: Lease | string;
   /** The console baud when not the board's own (hil monitor --baud). */
   baud?: number;
+  /** Hears each progress line while the board is waited for (a busy labgrid place). */
+  onWait?: (line: string) => void;
 }
 
 export async function openBoard(config: BoardConfig, opts: OpenBoardOptions): Promise<Board> {
@@ -51,7 +53,7 @@ export async function openBoard(config: BoardConfig, opts: OpenBoardOptions): Pr
     typeof opts.lease === 'string'
       ? acquireLease(await boardLockName(config, opts.configPath), { purpose: `${opts.lease}, pid ${process.pid}`, log })
       : opts.lease;
-  const backend = backendFor({ board: config, configPath: opts.configPath, lab: opts.config, log });
+  const backend = backendFor({ board: config, configPath: opts.configPath, lab: opts.config, log, onWait: opts.onWait });
   let transport: Transport | undefined;
   try {
     await backend.start();

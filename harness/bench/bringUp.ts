@@ -17,6 +17,8 @@ export interface BringUpOptions {
   log: Logger;
   /** The board's lease when the caller has taken it already (and waited for it); else taken here. */
   lease?: Lease;
+  /** Hears each progress line while the board is waited for (a busy labgrid place). */
+  onWait?: (line: string) => void;
 }
 
 export interface BroughtUp {
@@ -37,6 +39,7 @@ export async function bringUp(plan: BenchPlan, boardName: string, opts: BringUpO
     transcriptPath: join(opts.reportDir, `console-${config.name}.log`),
     log: opts.log,
     lease: opts.lease ?? `hil ${plan.kind} run`,
+    onWait: opts.onWait,
   });
   try {
     const strategy = new BoardStrategy(board, { timeouts: plan.config.timeouts, log: opts.log });

@@ -25,6 +25,17 @@ export interface PlaceLease {
 /** A busy place is waited for this long unless the bench file says otherwise (timeouts.placeWait). */
 export const DEFAULT_PLACE_WAIT_MS = 600_000;
 
+/**
+ * How long the suite's workers may wait for a place, as `hil test` hands it to them
+ * (HIL_PLACE_WAIT_MS, from the bench file's timeouts.placeWait): the board fixture's bring-up
+ * budget grows by it, so a run queued behind another is not cut short by a test timeout.
+ * 0 when the bench has no labgrid board.
+ */
+export function placeWaitBudgetMs(env = process.env): number {
+  const ms = Number(env.HIL_PLACE_WAIT_MS ?? 0);
+  return Number.isInteger(ms) && ms > 0 ? ms : 0;
+}
+
 export interface LeaseOptions {
   log: Logger;
   /** How long to wait for a busy place before giving up (the holder is named). */

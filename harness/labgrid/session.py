@@ -152,7 +152,8 @@ class Session:
         res = Reservation.from_pb2(response.reservation)
         self.tokens.add(res.token)
         started = time.monotonic()
-        last_progress = started
+        # The first progress line comes at once: a person sees who holds the place before waiting.
+        last_progress = None
         while True:
             try:
                 response = await self.stub.PollReservation(pb2.PollReservationRequest(token=res.token))
@@ -175,7 +176,7 @@ class Session:
                     f"no place matching {describe(filters)} became free within {wait_ms // 1000} s",
                     holders=holders,
                 )
-            if (now - last_progress) * 1000 >= progress_ms:
+            if last_progress is None or (now - last_progress) * 1000 >= progress_ms:
                 last_progress = now
                 emit({"event": "waiting", "filters": filters, "waitedMs": waited_ms, "waitMs": wait_ms,
                       "holders": holders_of(await self.places(filters))})

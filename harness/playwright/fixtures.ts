@@ -12,6 +12,7 @@ import { startBroker, type Broker } from '../broker/broker.ts';
 import { brokerOptionsFromConfig } from '../broker/fromConfig.ts';
 import type { LogEvent } from '../console/events.ts';
 import { HilError } from '../errors.ts';
+import { placeWaitBudgetMs } from '../labgrid/placeLease.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { Manager } from '../propeller/manager.ts';
 import { loadPayloadCases, loadWorkloads, type LoadedPayloadCase, type LoadedWorkload } from '../propeller/workloadTable.ts';
@@ -22,6 +23,9 @@ import type { BoardOptions } from './options.ts';
 
 /** The last console lines and MQTT messages a failing test shows inline (the attachments hold all). */
 const TAIL = 20;
+
+/** A lab board's bring-up budget once it has its place: what a lab test may take (projects.ts). */
+const LAB_BRING_UP_MS = 240_000;
 
 /** The annotation of a test that resets or power-cuts its board on purpose. */
 export const RESETS_BOARD = { type: 'resets-board', description: 'this test resets the board on purpose' };
@@ -192,7 +196,15 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     async ({ plan, boardName, boardLease, broker, manager, settings, workerLog }, use) => {
       const reports = runDir();
       const { board, flashed } = await onceOnly(boardName, () =>
-        bringUp(plan, boardName, { broker, manager, settings, reportDir: reports, log: workerLog, lease: boardLease }),
+        bringUp(plan, boardName, {
+          broker,
+          manager,
+          settings,
+          reportDir: reports,
+          log: workerLog,
+          lease: boardLease,
+          onWait: (line) => process.stderr.write(`hil: ${boardName}: ${line}\n`),
+        }),
       );
       const info: BenchInfo = {
         firmware: { name: plan.firmware.app?.projectName ?? plan.firmware.source, version: plan.expectVersion, sha256: firmwareDigest(plan) },
@@ -203,7 +215,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await use(board);
       await board.close();
     },
-    { scope: 'worker' },
+    // A board behind a busy labgrid place is waited for (timeouts.placeWait) before its
+    // bring-up starts: its own budget, not the first test's.
+    { scope: 'worker', ...(placeWaitBudgetMs() > 0 ? { timeout: placeWaitBudgetMs() + LAB_BRING_UP_MS } : {}) },
   ],
 
   workloads: [

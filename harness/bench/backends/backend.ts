@@ -21,6 +21,8 @@ export interface BackendContext {
   /** The bench file, when the board comes from one (its timeouts bound a place's wait). */
   lab?: LabConfig;
   log: Logger;
+  /** Hears each progress line while the board is waited for (a busy labgrid place), for the person running. */
+  onWait?: (line: string) => void;
 }
 
 /**

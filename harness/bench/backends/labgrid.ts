@@ -25,6 +25,7 @@ export class LabgridBackend implements BoardBackend {
     this.lease ??= await leasePlace(parseLabgridTarget(this.ctx.board.port), {
       log: this.ctx.log,
       waitMs: this.ctx.lab?.timeouts.placeWait ?? DEFAULT_PLACE_WAIT_MS,
+      onProgress: this.ctx.onWait,
     });
   }
 

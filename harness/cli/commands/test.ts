@@ -9,6 +9,8 @@ import { virtualBoardNames } from '../../bench/plan.ts';
 import { preflight } from '../../bench/preflight.ts';
 import { BoardConfigSchema } from '../../config/schema.ts';
 import { HilError } from '../../errors.ts';
+import { DEFAULT_PLACE_WAIT_MS } from '../../labgrid/placeLease.ts';
+import { isLabgridPort } from '../../labgrid/target.ts';
 import { checkKnownFailures, describeKnownFailures } from '../../report/run/knownFailures.ts';
 import { describeUnsupported } from '../../report/run/unsupportedList.ts';
 import { loadSummary } from '../../report/run/loadSummary.ts';
@@ -83,6 +85,8 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
       ...(values.firmware ? { HIL_FIRMWARE: resolve(values.firmware) } : {}),
       ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}),
       ...(leaseTimeout ? { HIL_LEASE_TIMEOUT_S: leaseTimeout } : {}),
+      // The workers' budget for a busy labgrid place (the board fixture's timeout grows by it).
+      ...(boards.some((b) => isLabgridPort(b.port)) ? { HIL_PLACE_WAIT_MS: String(config.timeouts.placeWait ?? DEFAULT_PLACE_WAIT_MS) } : {}),
     };
     const cli = require.resolve('@playwright/test/cli');
     const args = ['test', ...projects.map((p) => `--project=${p}`), ...passThrough];
