@@ -5,10 +5,11 @@
  * same port, so its URL does not change) is a power-on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HilError } from '../errors.ts';
+import { IMAGE_MAGIC } from '../flash/image.ts';
 import type { Logger } from '../log.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -62,6 +63,20 @@ export class VirtualBoard {
 
   get stateDir(): string {
     return this.opts.stateDir;
+  }
+
+  /** No application image at 0x0 of its flash: the ROM will say "invalid header" and stop. */
+  get blank(): boolean {
+    const flash = join(this.opts.stateDir, 'flash.bin');
+    if (!existsSync(flash)) return true;
+    const first = Buffer.alloc(1);
+    const fd = openSync(flash, 'r');
+    try {
+      readSync(fd, first, 0, 1, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return first[0] !== IMAGE_MAGIC;
   }
 
   get running(): boolean {

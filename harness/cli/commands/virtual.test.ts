@@ -46,9 +46,43 @@ test('hil virtual start prints one URL per board, serves them, and stops them on
     const ports = urls.map((u) => Number(u.split(':').at(-1)));
     expect(new Set(ports).size).toBe(2);
     for (const port of ports) expect(await accepts(port), `board on port ${port} accepts`).toBe(true);
+    expect(stderr, 'boards started with --firmware are not called blank').not.toContain('is blank');
     hil.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const port of ports) expect(await accepts(port), `board on port ${port} after stop`).toBe(false);
+  } finally {
+    hil.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('hil virtual start says which board is blank and how to flash it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hil-virtual-blank-'));
+  const hil = spawn(process.execPath, ['harness/cli/hil.mjs', 'virtual', 'start', '--boards', '1', '--state', join(dir, 'state')], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | string>((resolve) => hil.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  try {
+    let stdout = '';
+    let stderr = '';
+    hil.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`a blank-board line within 30 s; stdout:\n${stdout}\nstderr:\n${stderr}`)), 30_000);
+      hil.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const blank = stderr.split('\n').find((l) => l.includes('is blank'));
+        if (blank) {
+          clearTimeout(timer);
+          resolve(blank);
+        }
+      });
+    });
+    const url = stdout.trim();
+    expect(url).toMatch(/^rfc2217:\/\/127\.0\.0\.1:\d+$/);
+    expect(line).toBe(`hil: virtual board v0 (${url}) is blank: no image at 0x0 of its flash; flash one with hil flash --port ${url} IMAGE, or start with --firmware IMAGE`);
+    hil.kill('SIGTERM');
+    expect(await exited).toBe(0);
   } finally {
     hil.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

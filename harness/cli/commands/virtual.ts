@@ -53,6 +53,10 @@ export const virtualCommand: Command = {
       ctx.log,
     );
     for (const board of boards) console.log(board.url);
+    // A newcomer's first monitor would otherwise show a ROM that stops at "invalid header".
+    boards.forEach((board, i) => {
+      if (board.blank) console.error(`hil: virtual board v${i} (${board.url}) is blank: no image at 0x0 of its flash; flash one with hil flash --port ${board.url} IMAGE, or start with --firmware IMAGE`);
+    });
     ctx.log.info({ boards: boards.length, state: values.state ?? DEFAULT_STATE }, 'virtual boards running; Ctrl-C stops them');
     // A board that dies on its own ends the command, saying which and how: its URL is dead.
     const died = new Promise<string>((resolve) => {
