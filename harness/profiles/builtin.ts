@@ -134,6 +134,19 @@ export function rejectionMatches(profile: FirmwareProfile, expected: string, rea
   return pattern === undefined ? reason === expected : new RegExp(pattern).test(reason);
 }
 
+/**
+ * The error a profile's firmware publishes where CONTRACT.md §4 publishes `contractError`: a
+ * trap and a load failure in the profile's words; every other error is the contract's text,
+ * which a firmware that words it otherwise fails on.
+ */
+export function expectedError(profile: FirmwareProfile, contractError: string): string {
+  const trap = /^Exception: (.*)$/s.exec(contractError);
+  if (trap) return errorText(profile, 'trap', trap[1]!);
+  const load = /^WASM module load failed: (.*)$/s.exec(contractError);
+  if (load) return errorText(profile, 'loadFailed', load[1]!);
+  return contractError;
+}
+
 /** The error text a profile publishes for a WAMR reason. */
 export function errorText(profile: FirmwareProfile, kind: keyof FirmwareProfile['errors'], reason: string): string {
   return profile.errors[kind].replace('{reason}', reason);
