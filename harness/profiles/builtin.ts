@@ -46,7 +46,6 @@ const proplet = FirmwareProfileSchema.parse({
     'responsive-while-running',
     'shell',
     'version-line',
-    'timing-settings',
   ],
   // CONTRACT.md §1.
   defaults: { keepAliveS: 30, aliveS: 10 },

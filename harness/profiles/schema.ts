@@ -74,8 +74,6 @@ export const CapabilitySchema = z.enum([
   'shell',
   /** Names the firmware version in its boot line (`boot` has a version). */
   'version-line',
-  /** Takes its keep-alive and alive period from settings, so the suite can shorten them. */
-  'timing-settings',
   /** Publishes control/proplet/metrics in the Propeller manager's shape ({timestamp, cpu_metrics, memory_metrics}). */
   'manager-metrics',
   /** Publishes control/proplet/task_metrics. */
