@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LogEventOf } from '../console/events.ts';
+import { HilError } from '../errors.ts';
 import type { FlashResult } from '../flash/flasher.ts';
 import type { Logger } from '../log.ts';
 import type { Manager } from '../propeller/manager.ts';
@@ -47,8 +48,11 @@ export async function bringUp(plan: BenchPlan, boardName: string, opts: BringUpO
   try {
     const strategy = new BoardStrategy(board, { timeouts: plan.config.timeouts, log: opts.log });
     const settings = suiteProvisioning(plan, board.credentials, opts.broker, opts.settings, profile);
+    // A pre-provisioned board dials its own broker, not this worker's: the suite needs one it can provision.
+    const method = profile.provisioning.find((m) => m !== 'pre-provisioned');
+    if (!method) throw new HilError(`${board.name}: firmware profile ${profile.name} can only be pre-provisioned`, 'the suite provisions each board for its worker\'s broker: give a profile with shell or settings-image', 2);
     let up: { flashed: FlashResult; booted: LogEventOf<'boot'> };
-    if (profile.provisioning[0] === 'settings-image') {
+    if (method === 'settings-image') {
       // The key goes into flash, never into the transcript.
       board.console.secrets.add(settings.apiKey);
       up = await strategy.flashProvisioned(plan.firmware, settingsRegion(profile, settings));
