@@ -2,7 +2,10 @@ import type { DiscoveryPayload } from '../harness/propeller/payloads.ts';
 import { expect, test } from '../harness/playwright/fixtures.ts';
 
 test.describe('discovery and alive', () => {
-  test('the discovery message at connect describes this proplet', async ({ board, manager }) => {
+  // Upstream v0.5.0 announces no WAMR pool (total_memory_bytes 0: it runs WAMR on the system
+  // allocator) and publishes metrics whose timestamp is milliseconds since boot, not the RFC 3339
+  // text the manager reads (docs/upstream-firmware.md "MQTT", "WASM").
+  test('the discovery message at connect describes this proplet', { tag: '@upstream-gap' }, async ({ board, manager }) => {
     // The board announced itself when it connected during setup; the manager kept that message.
     const discovery: DiscoveryPayload = await manager.awaitDiscovery(board.credentials.id, { timeout: 1_000, since: 0 });
     expect(discovery.proplet_id).toBe(board.credentials.id);

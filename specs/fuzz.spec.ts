@@ -5,6 +5,7 @@ import { HilError } from '../harness/errors.ts';
 import { fuzzMessages, type FuzzMessage } from '../harness/propeller/fuzzMessages.ts';
 import type { RegistryRequest } from '../harness/propeller/payloads.ts';
 import { expect, test } from '../harness/playwright/fixtures.ts';
+import { requireCapabilities } from '../harness/profiles/unsupported.ts';
 
 /** The seed CI runs with; HIL_FUZZ_SEED (decimal or 0x-hex) replays another one exactly. */
 const DEFAULT_SEED = 0x5eed0018;
@@ -34,7 +35,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // logged rejection, or (a registry answer) a logged refusal. The board never reboots and never
 // prints a fatal error (the witness checks that too, but here the failure names the seed), and
 // it runs `add` afterwards.
-test('fuzzed start, stop and registry messages are each answered, and the board runs add after them', async ({ board, broker, manager, plan, settings, workloads }, testInfo) => {
+test('fuzzed start, stop and registry messages are each answered, and the board runs add after them', async ({ board, broker, manager, plan, settings, workloads, profile }, testInfo) => {
+  // Fuzzed modules may loop for ever: only a watchdog ends them.
+  requireCapabilities(profile, 'watchdog');
   testInfo.annotations.push({ type: 'fuzz-seed', description: `HIL_FUZZ_SEED=${seedText} HIL_FUZZ_COUNT=${count}` });
   // A task the fuzzing turned into an endless loop ends at the watchdog; the margin covers the round trips.
   const perMessage = settings.taskTimeoutMs + 10_000;

@@ -1,5 +1,6 @@
 import { ManagerApi, stateName } from '../harness/propeller/managerApi.ts';
 import { expect, test } from '../harness/playwright/fixtures.ts';
+import { requireCapabilities } from '../harness/profiles/unsupported.ts';
 
 // The real Propeller manager in the loop (docs/propeller-manager.md): the bench file names its
 // HTTP API (propeller.manager.url); it and the boards share the lab's broker (broker.external),
@@ -20,7 +21,8 @@ test.describe('manager', () => {
     expect(proplet.metadata).toMatchObject({ os: 'zephyr', wasm_runtime: 'wamr' });
   });
 
-  test('a task created with string inputs and started through the manager gives its results there', async ({ board, workloads }) => {
+  test('a task created with string inputs and started through the manager gives its results there', async ({ board, workloads, profile }) => {
+    requireCapabilities(profile, 'string-inputs');
     await api.awaitAliveProplet(board.credentials.id, TIMEOUT);
     for (const [inputs, results] of [
       [['2', '3'], '5'],
@@ -36,7 +38,8 @@ test.describe('manager', () => {
     }
   });
 
-  test('a stop through the manager ends a looping task on the board', async ({ board, workloads }) => {
+  test('a stop through the manager ends a looping task on the board', async ({ board, workloads, profile }) => {
+    requireCapabilities(profile, 'stop', 'responsive-while-running');
     await api.awaitAliveProplet(board.credentials.id, TIMEOUT);
     const task = await api.createTask({ name: 'loop', wasm: workloads.loop!.bytes, propletId: board.credentials.id });
     const since = board.console.mark();

@@ -1,6 +1,7 @@
 import { buildTask } from '../harness/propeller/task.ts';
 import { heapBaseline, lastHeap } from '../harness/playwright/boardState.ts';
 import { expect, test } from '../harness/playwright/fixtures.ts';
+import { requireCapabilities } from '../harness/profiles/unsupported.ts';
 
 // Each case must end in an error result with WAMR's wording, leave the board running (the
 // witness fails the test on any reboot or fatal error), give the pool back to its baseline,
@@ -15,7 +16,9 @@ import { expect, test } from '../harness/playwright/fixtures.ts';
 //     add-small at 2048/0: 344 + 440 + 4080 = 4864
 test.describe('memory exhaustion', () => {
   for (const name of ['toobig', 'memgrow', 'recurse']) {
-    test(`${name}: the pool holds, and the next task runs`, async ({ board, manager, workloads, observations }) => {
+    test(`${name}: the pool holds, and the next task runs`, async ({ board, manager, workloads, observations, profile }) => {
+      // The pool's return to its baseline is read from the heap lines.
+      requireCapabilities(profile, 'heap-lines');
       const w = workloads[name]!;
       const baseline = heapBaseline(board);
       const since = board.console.mark();
@@ -33,7 +36,9 @@ test.describe('memory exhaustion', () => {
     board,
     manager,
     workloads,
+    profile,
   }) => {
+    requireCapabilities(profile, 'concurrent-tasks', 'stop', 'responsive-while-running', 'heap-lines');
     const baseline = heapBaseline(board);
     const since = board.console.mark();
     const hogs = [buildTask({ wasm: workloads.loop!.bytes, name: 'hog-1' }), buildTask({ wasm: workloads.loop!.bytes, name: 'hog-2' })];

@@ -9,9 +9,7 @@ import { UPSTREAM_05_PROJECT_NAME, upstreamApp } from './upstream/index.ts';
 
 export function selectApp(desc: AppDescriptor): AppFactory {
   switch (desc.projectName) {
-    // The model reads the variant from the same descriptor (CONTRACT.md §8).
     case 'proplet':
-    case 'proplet-upstream':
       return propletApp;
     case UPSTREAM_05_PROJECT_NAME:
       return upstreamApp;

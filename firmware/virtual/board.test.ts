@@ -207,13 +207,13 @@ test('SET-BAUDRATE is answered with the new rate; the server negotiates binary',
 
 test('a power cut keeps flash and identity; the next start is a power-on with the same image', async () => {
   const { proc, client } = await board('--firmware', join(dir, 'upstream.bin'));
-  await client.waitFor('Starting Proplet version=0.9.0-upstream', await enReset(client));
+  await client.waitFor('<inf> main: Starting Proplet...', await enReset(client));
   const identity = readFileSync(join(dir, 'state', 'identity.json'), 'utf8');
   proc.child.kill('SIGKILL');
   expect(await proc.exited).toBe('SIGKILL');
   const again = await board(); // no --firmware: whatever the flash holds
   // The first client reads the power-on boot, buffered since the process started.
-  const text = await again.client.waitFor('Starting Proplet version=0.9.0-upstream', 0);
+  const text = await again.client.waitFor('<inf> main: Starting Proplet...', 0);
   expect(text.startsWith(`ESP-ROM:esp32s3-20210327\r\nBuild:Mar 27 2021\r\n${POWERON_FLASH}\r\n`), text).toBe(true);
   expect(readFileSync(join(dir, 'state', 'identity.json'), 'utf8')).toBe(identity);
 });

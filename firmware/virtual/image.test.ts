@@ -16,9 +16,9 @@ test('a valid image passes with its descriptor, header fields and segments', () 
   expect(result.segments.map((s) => s.address)).toEqual([0x3c000020, 0x3fc8fa60, 0x40374000]);
 });
 
-test('the upstream image names its variant', () => {
+test('the upstream image names upstream\'s project', () => {
   const result = check(images['upstream.bin']);
-  expect(result.ok && result.descriptor).toEqual({ projectName: 'proplet-upstream', version: '0.9.0-upstream' });
+  expect(result.ok && result.descriptor).toEqual({ projectName: 'proplet_mqtt_client', version: '0.5.0' });
 });
 
 test('erased flash reads as an invalid header 0xffffffff', () => {

@@ -3,6 +3,7 @@ import { Console } from '../console/console.ts';
 import { HilError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PowerDriver } from '../power/power.ts';
+import type { FirmwareProfile } from '../profiles/schema.ts';
 import { openTransport } from '../transport/open.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { BoardBackend, BoardIdentity } from './backends/backend.ts';
@@ -45,6 +46,8 @@ export interface OpenBoardOptions {
   baud?: number;
   /** Hears each progress line while the board is waited for (a busy labgrid place). */
   onWait?: (line: string) => void;
+  /** How the board's firmware speaks (plan.ts profileFor); CONTRACT.md's lines when absent. */
+  profile?: FirmwareProfile;
 }
 
 export async function openBoard(config: BoardConfig, opts: OpenBoardOptions): Promise<Board> {
@@ -60,7 +63,7 @@ export async function openBoard(config: BoardConfig, opts: OpenBoardOptions): Pr
     const identity = await backend.identity();
     // Nothing awaits between the port's opening and the console's start: no byte goes unrecorded.
     transport = await openTransport(backend.url, { baud: opts.baud ?? config.baud, log, rfc2217Server: config.rfc2217Server });
-    const console = new Console(transport, { name: config.name, transcriptPath: opts.transcriptPath });
+    const console = new Console(transport, { name: config.name, transcriptPath: opts.transcriptPath, ...(opts.profile ? { profile: opts.profile } : {}) });
     console.start();
     const power = backend.power(transport);
     const opened = transport;

@@ -3,6 +3,8 @@ import { BoardConfigSchema, type BoardConfig, type LabConfig, type PropletCreden
 import { HilError } from '../errors.ts';
 import { loadFirmware, type Firmware } from '../flash/manifest.ts';
 import { log } from '../log.ts';
+import { profileByName, profileForProjectName } from '../profiles/builtin.ts';
+import type { FirmwareProfile } from '../profiles/schema.ts';
 import { backendFor, isEphemeralPort } from './backends/index.ts';
 
 export type BenchKind = 'virtual' | 'lab';
@@ -62,4 +64,21 @@ export async function planBench(kind: BenchKind, env = process.env): Promise<Ben
 /** A board's proplet id and API key, before the board is opened (the broker needs them first). */
 export function boardCredentials(plan: BenchPlan, board: BoardConfig): PropletCredentials {
   return backendFor({ board, configPath: plan.configPath, lab: plan.config, log: log() }).credentials(plan.config);
+}
+
+/**
+ * How a board's firmware speaks: the board's own `profile:`, else the bench file's
+ * `firmware.profile`, else the profile whose project name the flashed image's application
+ * descriptor carries (`proplet_mqtt_client` is upstream's), else `proplet`.
+ */
+export function profileFor(plan: BenchPlan, board: BoardConfig): FirmwareProfile {
+  const named = board.profile ?? plan.config.firmware.profile;
+  if (named) return profileByName(named);
+  const projectName = plan.firmware.app?.projectName;
+  return (projectName && profileForProjectName(projectName)) || profileByName('proplet');
+}
+
+/** How the suite's manager writes task inputs for a board: the board's choice, else what its firmware takes. */
+export function taskInputsFor(plan: BenchPlan, board: BoardConfig): 'strings' | 'numbers' {
+  return board.taskInputs ?? (profileFor(plan, board).capabilities.includes('string-inputs') ? 'strings' : 'numbers');
 }

@@ -2,7 +2,7 @@ import type { TimeoutsConfig } from '../config/schema.ts';
 import type { LogEventOf } from '../console/events.ts';
 import { HilError } from '../errors.ts';
 import { flashBoard, type FlashResult } from '../flash/flasher.ts';
-import { SETTINGS_PARTITION, type Firmware } from '../flash/manifest.ts';
+import { SETTINGS_PARTITION, type Firmware, type FlashRegion } from '../flash/manifest.ts';
 import { LogProgress, type FlashProgress } from '../flash/progress.ts';
 import { step, type Logger } from '../log.ts';
 import type { Manager } from '../propeller/manager.ts';
@@ -103,6 +103,21 @@ export class BoardStrategy {
         },
       ),
     );
+  }
+
+  /**
+   * off → flashed → provisioned in one write, for a firmware without a shell: the settings
+   * partition image goes with the firmware, and the boot after the reset reads it. Resolves with
+   * the flash result and that boot.
+   */
+  async flashProvisioned(fw: Firmware, settings: FlashRegion, options: FlashStepOptions = {}): Promise<{ flashed: FlashResult; booted: LogEventOf<'boot'> }> {
+    const { console } = this.board;
+    const since = console.mark();
+    const regions = [...fw.regions.filter((r) => r.offset !== settings.offset), settings];
+    const flashed = await this.flash({ ...fw, regions }, options);
+    const timeout = this.opts.timeouts[BOUNDS.provisioned];
+    const booted = await this.reach('provisioned', () => console.waitFor('boot', { since, timeout }));
+    return { flashed, booted };
   }
 
   /**

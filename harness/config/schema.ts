@@ -70,8 +70,11 @@ export const BoardConfigSchema = z
     /** For an rfc2217:// port: which server serves it (docs/esptool-conformance.md); auto detects. */
     rfc2217Server: z.enum(['auto', 'standard', 'ser2net', 'esp_rfc2217_server']).default('auto'),
     power: PowerConfigSchema.optional(),
-    /** How the suite's manager writes task inputs: `strings` as the real manager does, `numbers` for firmware that reads only numbers. */
-    taskInputs: z.enum(['strings', 'numbers']).default('strings'),
+    /**
+     * How the suite's manager writes task inputs: `strings` as the real manager does, `numbers` for
+     * firmware that reads only numbers. Default: strings where the firmware's profile takes them.
+     */
+    taskInputs: z.enum(['strings', 'numbers']).optional(),
     profile: profileName.optional(),
   })
   .transform((board) => ({
@@ -115,7 +118,8 @@ export const FirmwareConfigSchema = z.strictObject({
   /** A flash manifest (files + offsets), read by harness/flash. */
   manifest: text.optional(),
   expectVersion: text.optional(),
-  profile: profileName.default('proplet'),
+  /** Default: the profile whose project name the image's descriptor carries, else `proplet`. */
+  profile: profileName.optional(),
 });
 export type FirmwareConfig = z.infer<typeof FirmwareConfigSchema>;
 

@@ -1,4 +1,5 @@
 import { HilError } from '../errors.ts';
+import type { FirmwareProfile } from '../profiles/schema.ts';
 import { History, type HistoryWait } from '../history.ts';
 import type { Transport } from '../transport/transport.ts';
 import type { LogEvent, LogEventKind, LogEventOf } from './events.ts';
@@ -11,6 +12,8 @@ export interface ConsoleOptions {
   name: string;
   /** Where the raw transcript goes; appended to, folders created. */
   transcriptPath: string;
+  /** How the firmware speaks (harness/profiles/); CONTRACT.md's lines when absent. */
+  profile?: FirmwareProfile;
 }
 
 /** A bounded wait from a mark() (default: mark() at the call, the harness's one rule; see history.ts). */
@@ -35,7 +38,7 @@ export class Console {
   readonly lines: string[] = [];
   readonly name: string;
   readonly transcriptPath: string;
-  private readonly parser = new ConsoleParser();
+  private readonly parser: ConsoleParser;
   private transcript: Transcript | undefined;
   private unsubscribe: (() => void) | undefined;
   private startedAt = 0;
@@ -48,6 +51,7 @@ export class Console {
   ) {
     this.name = options.name;
     this.transcriptPath = options.transcriptPath;
+    this.parser = new ConsoleParser(options.profile);
   }
 
   start(): void {

@@ -64,6 +64,8 @@ export type LogEvent = At &
         id?: string;
       }
     | { kind: 'shell.prompt' }
+    /** A first connect that failed and is retried (upstream's `MQTT connect failed [rc]`; harness/profiles/). */
+    | { kind: 'mqtt.connect_failed'; rc?: number }
     | ContractFields
   );
 

@@ -1,4 +1,6 @@
-import { contractEvent } from './contractEvents.ts';
+import { profileEvent } from '../profiles/consoleLines.ts';
+import type { FirmwareProfile } from '../profiles/schema.ts';
+import { CONTRACT_EVENTS, contractEvent, type ContractFields } from './contractEvents.ts';
 import type { LogEvent } from './events.ts';
 import { FatalParser } from './fatal.ts';
 import { decodeLine, LineFramer, segments, visibleText } from './framer.ts';
@@ -21,6 +23,12 @@ export class ConsoleParser {
   private seq = 0;
   private promptSeen = false;
 
+  /**
+   * `profile` says how the firmware speaks: without one, or with a `contract` profile, log lines
+   * are read as CONTRACT.md §2.1 has them; otherwise by the profile's line patterns.
+   */
+  constructor(private readonly profile?: FirmwareProfile) {}
+
   /** Feeds one chunk read at `t`; returns its events in order. */
   push(chunk: Uint8Array, t: number): LogEvent[] {
     const events: LogEvent[] = [];
@@ -31,6 +39,20 @@ export class ConsoleParser {
       events.push({ kind: 'shell.prompt', t, seq: this.seq });
     }
     return events;
+  }
+
+  /** The harness event a log line stands for under this console's profile. */
+  private event(log: { level: string; module: string; message: string }): ContractFields | { kind: 'mqtt.connect_failed'; rc?: number } | undefined {
+    if (!this.profile || this.profile.console.events === 'contract') return contractEvent(log.level, log.module, log.message);
+    const found = profileEvent(this.profile, log);
+    if (!found) return undefined;
+    if (found.event === 'mqtt.connect_failed') return { kind: found.event, ...(found.fields.rc ? { rc: Number(found.fields.rc) } : {}) };
+    const spec = CONTRACT_EVENTS[found.event as keyof typeof CONTRACT_EVENTS];
+    if (!spec) return undefined;
+    // A profile's line carries the fields its pattern names, often fewer than ours (no version
+    // on upstream's boot line): the others stay undefined, and specs that need them say so.
+    const parsed = spec.fields.partial().safeParse(found.fields);
+    return parsed.success ? ({ kind: found.event, ...parsed.data } as ContractFields) : undefined;
   }
 
   private hasPrompt(raw: string): boolean {
@@ -57,7 +79,7 @@ export class ConsoleParser {
     }
 
     const log = parseZephyrLog(text);
-    const contract = log && contractEvent(log.level, log.module, log.message);
+    const contract = log && this.event(log);
     if (log) events.push({ kind: 'zephyr.log', ...log, t, seq });
     if (contract) events.push({ ...contract, t, seq });
 

@@ -54,11 +54,11 @@ test('a console on the same transport records the flash and reads the new boot',
       console.start();
       try {
         const since = console.mark();
-        await flashBoard(target, firmwareFromImage(fixture('upstream.bin')));
+        await flashBoard(target, firmwareFromImage(fixture('proplet.bin')));
         // The console saw the board enter download mode, then the reset into the new app.
         await console.waitFor('rom.download', { timeout: 1000, since });
         const boot = await console.waitFor('boot', { timeout: 1000, since });
-        expect(boot.version).toBe('0.9.0-upstream');
+        expect(boot.version).toBe('1.0.0');
         // The transport is the console's again: a shell command goes out and its effect comes back.
         const before = console.mark();
         await console.send('kernel reboot cold');
@@ -84,7 +84,9 @@ test('an unchanged image is skipped, --force writes it anyway, a new image repla
     expect(forced.regions[0]!.outcome).toBe('written');
     const upstream = await flashBoard(target, firmwareFromImage(fixture('upstream.bin')));
     expect(upstream.regions[0]!.outcome).toBe('written');
-    expect(upstream.booted?.version).toBe('0.9.0-upstream');
+    // Upstream's boot line names no version: the banner and `Starting Proplet...` prove the boot.
+    expect(upstream.booted?.zephyr).toBe('v4.0.0');
+    expect(upstream.booted?.version).toBeUndefined();
   });
 });
 
@@ -256,7 +258,7 @@ test('esptool-js flashes and verifies a board over a pty with reset strategy non
   try {
     const result = await flashBoard({ name: 'v0', transport, reset: 'classic', log }, firmwareFromImage(fixture('upstream.bin')));
     expect(result.regions[0]!.outcome).toBe('unchanged');
-    expect(result.booted?.version).toBe('0.9.0-upstream');
+    expect(result.booted?.zephyr).toBe('v4.0.0');
   } finally {
     await transport.close();
     await poweredOn.stop();

@@ -15,8 +15,8 @@ test('reads chip, segments and the application descriptor of a proplet image', (
   expect(info.app).toMatchObject({ version: '1.0.0', projectName: 'proplet', idfVersion: 'zephyr-v4.0.0' });
 });
 
-test('tells the upstream variant by its project name', () => {
-  expect(inspectImage(image('upstream.bin')).app).toMatchObject({ version: '0.9.0-upstream', projectName: 'proplet-upstream' });
+test('tells upstream\'s image by its project name', () => {
+  expect(inspectImage(image('upstream.bin')).app).toMatchObject({ version: '0.5.0', projectName: 'proplet_mqtt_client' });
 });
 
 test('reports the chip id of an image built for another chip', () => {

@@ -44,7 +44,7 @@ test('a manifest lists bootloader, partition table and app with offsets, relativ
     ['partition-table', 0x10000, false],
     ['app', 0x20000, true],
   ]);
-  expect(fw.app?.projectName, 'the first region with a descriptor names the firmware').toBe('proplet-upstream');
+  expect(fw.app?.projectName, 'the first region with a descriptor names the firmware').toBe('proplet_mqtt_client');
 });
 
 test("esptool's flasher_args.json in a build directory is read as a manifest", () => {

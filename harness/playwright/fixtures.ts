@@ -6,8 +6,10 @@ import type { Board } from '../bench/board.ts';
 import { boardLockName } from '../bench/boardLock.ts';
 import { bringUp } from '../bench/bringUp.ts';
 import { leaseTimeoutMs, waitForLease, type Lease } from '../bench/lease.ts';
-import { boardCredentials, planBench, type BenchPlan } from '../bench/plan.ts';
-import { benchSettings, type BenchSettings } from '../bench/settings.ts';
+import { boardCredentials, planBench, profileFor, taskInputsFor, type BenchPlan } from '../bench/plan.ts';
+import { benchSettings, profileBenchSettings, type BenchSettings } from '../bench/settings.ts';
+import { generateRunCertificates } from '../broker/tlsCertificates.ts';
+import type { FirmwareProfile } from '../profiles/schema.ts';
 import { startBroker, type Broker } from '../broker/broker.ts';
 import { brokerOptionsFromConfig } from '../broker/fromConfig.ts';
 import type { LogEvent } from '../console/events.ts';
@@ -35,7 +37,7 @@ export interface BrokerHandle {
   /** The embedded broker, for fault injection and the MQTT trace; absent with broker.external. */
   embedded?: Broker;
   url: string;
-  /** The address and port the board is provisioned with. */
+  /** The address and port the board is provisioned with (the TLS port when its firmware dials TLS). */
   host: string;
   port: number;
   /** The manager's own login on this broker (none on an external broker that takes anonymous clients). */
@@ -44,6 +46,8 @@ export interface BrokerHandle {
 
 type WorkerFixtures = BoardOptions & {
   plan: BenchPlan;
+  /** How this worker's board's firmware speaks, and what it can do (harness/profiles/). */
+  profile: FirmwareProfile;
   workerLog: Logger;
   settings: BenchSettings;
   broker: BrokerHandle;
@@ -113,15 +117,25 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
 
+  profile: [
+    async ({ plan, boardName }, use) => {
+      const board = plan.boards.find((b) => b.name === boardName);
+      if (!board) throw new HilError(`no board ${boardName} on the ${plan.kind} bench`, `boards: ${plan.boards.map((b) => b.name).join(', ')}`);
+      await use(profileFor(plan, board));
+    },
+    { scope: 'worker' },
+  ],
+
+  // What the board really runs with: the suite's settings, or its firmware's own where it has no key for them.
   settings: [
-    async ({ plan }, use) => {
-      await use(benchSettings(plan));
+    async ({ plan, profile }, use) => {
+      await use(profileBenchSettings(benchSettings(plan), profile));
     },
     { scope: 'worker' },
   ],
 
   broker: [
-    async ({ plan, boardName, workerLog }, use) => {
+    async ({ plan, boardName, profile, workerLog }, use) => {
       const { broker: config } = plan.config;
       if (config.external) {
         const url = new URL(config.external.url);
@@ -137,17 +151,23 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       if (!board) throw new HilError(`no board ${boardName} on the ${plan.kind} bench`, `boards: ${plan.boards.map((b) => b.name).join(', ')}`);
       const proplet = boardCredentials(plan, board);
       const manager = { username: `hil-manager-${boardName}`, password: randomBytes(12).toString('base64url') };
-      const broker = await onceOnly(boardName, () =>
-        startBroker(
-          brokerOptionsFromConfig(config, {
-            workerIndex: plan.boards.indexOf(board),
-            credentials: { [proplet.id]: proplet.apiKey, [manager.username]: manager.password },
-            recordTo: join(runDir(), `mqtt-${boardName}.jsonl`),
-            log: workerLog,
-          }),
-        ),
-      );
-      await use({ embedded: broker, url: broker.url, host: config.advertisedHost, port: broker.port, manager });
+      // A firmware that always dials TLS gets a TLS listener: the bench file's certificate, else
+      // a CA and certificate made for this run. The manager stays on the plain port.
+      const tls = profile.tls === 'always';
+      const broker = await onceOnly(boardName, async () => {
+        const options = brokerOptionsFromConfig(config, {
+          workerIndex: plan.boards.indexOf(board),
+          credentials: { [proplet.id]: proplet.apiKey, [manager.username]: manager.password },
+          recordTo: join(runDir(), `mqtt-${boardName}.jsonl`),
+          log: workerLog,
+        });
+        if (tls && !options.tls) {
+          const certs = await generateRunCertificates(join(runDir(), `tls-${boardName}`), [config.advertisedHost]);
+          options.tls = { cert: certs.cert, key: certs.key };
+        }
+        return startBroker(options);
+      });
+      await use({ embedded: broker, url: broker.url, host: config.advertisedHost, port: tls ? broker.tlsPort! : broker.port, manager });
       await broker.close();
     },
     { scope: 'worker' },
@@ -163,7 +183,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         client: { username: broker.manager.username, password: broker.manager.password },
         log: workerLog,
         // As the real manager: every task names the board it was scheduled on.
-        wire: board ? { inputs: board.taskInputs, propletId: boardCredentials(plan, board).id } : undefined,
+        wire: board ? { inputs: taskInputsFor(plan, board), propletId: boardCredentials(plan, board).id } : undefined,
       });
       await manager.ready();
       await use(manager);

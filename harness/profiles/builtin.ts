@@ -35,7 +35,20 @@ const proplet = FirmwareProfileSchema.parse({
   tls: 'never',
   errors: { trap: 'Exception: {reason}', loadFailed: 'WASM module load failed: {reason}' },
   hostFunctions: ['proplet_log', 'proplet_input_count', 'proplet_input', 'publish_results'],
-  capabilities: ['reconnect', 'watchdog', 'stop', 'heap-lines', 'concurrent-tasks', 'large-payload', 'responsive-while-running', 'shell'],
+  capabilities: [
+    'reconnect',
+    'watchdog',
+    'stop',
+    'heap-lines',
+    'concurrent-tasks',
+    'string-inputs',
+    'large-payload',
+    'responsive-while-running',
+    'shell',
+    'version-line',
+  ],
+  // CONTRACT.md §1.
+  defaults: { keepAliveS: 30, aliveS: 10 },
   taskSlots: 4,
   maxPayloadBytes: 16384,
 });
@@ -59,7 +72,8 @@ const upstream05 = FirmwareProfileSchema.parse({
       'mqtt.connect_failed': { level: 'err', module: 'mqtt_client', message: '^MQTT connect failed \\[(?<rc>-?\\d+)\\]\\. Retrying in 5 seconds\\.\\.\\.$' },
       'discovery.published': mqtt('^Discovery published successfully to topic: (?<topic>.*)$'),
       'task.received': mqtt('^Starting task: ID=(?<id>.*), Name=(?<name>.*), Mode=(?<mode>.*)$'),
-      'task.rejected': { level: 'err', module: 'mqtt_client', message: '^(JSON parsing error before: .*|Invalid or missing .*)$' },
+      'task.rejected': { level: 'err', module: 'mqtt_client', message: '^(?<reason>JSON parsing error before: .*|Invalid or missing .*|Failed to parse JSON payload)$' },
+      'mqtt.unknown_topic': { level: 'wrn', module: 'mqtt_client', message: '^Unknown topic$' },
       'task.finished': mqtt('^Published results for task: (?<id>.*)$'),
       'task.failed': { level: 'err', module: 'wasm_handler', message: '^Error invoking WASM function: (?<error>.*)$' },
     },
@@ -89,6 +103,10 @@ const upstream05 = FirmwareProfileSchema.parse({
   errors: { trap: 'WASM execution failed: Exception: {reason}', loadFailed: 'WASM module load failed: {reason}' },
   hostFunctions: ['get_proplet_id', 'get_model_data', 'get_dataset_data'],
   capabilities: ['manager-metrics'],
+  // prj.conf CONFIG_MQTT_KEEPALIVE=30; main.c publishes alive every 10 s.
+  defaults: { keepAliveS: 30, aliveS: 10 },
+  // mqtt_client.c: cJSON_Parse fails, or a mandatory string field is absent.
+  rejections: { 'invalid JSON': '^JSON parsing error before: ', 'missing id': '^Invalid or missing mandatory fields in JSON payload$' },
   taskSlots: 1,
   maxPayloadBytes: 1023,
 });
@@ -106,6 +124,26 @@ export function profileByName(name: string): FirmwareProfile {
 /** The profile whose images carry this project_name, if any. */
 export function profileForProjectName(projectName: string): FirmwareProfile | undefined {
   return Object.values(PROFILES).find((p) => p.projectName === projectName);
+}
+
+/** Whether a `task.rejected` reason is the profile's words for the harness's `expected` reason. */
+export function rejectionMatches(profile: FirmwareProfile, expected: string, reason: string | undefined): boolean {
+  if (reason === undefined) return false;
+  const pattern = profile.rejections[expected];
+  return pattern === undefined ? reason === expected : new RegExp(pattern).test(reason);
+}
+
+/**
+ * The error a profile's firmware publishes where CONTRACT.md §4 publishes `contractError`: a
+ * trap and a load failure in the profile's words; every other error is the contract's text,
+ * which a firmware that words it otherwise fails on.
+ */
+export function expectedError(profile: FirmwareProfile, contractError: string): string {
+  const trap = /^Exception: (.*)$/s.exec(contractError);
+  if (trap) return errorText(profile, 'trap', trap[1]!);
+  const load = /^WASM module load failed: (.*)$/s.exec(contractError);
+  if (load) return errorText(profile, 'loadFailed', load[1]!);
+  return contractError;
 }
 
 /** The error text a profile publishes for a WAMR reason. */

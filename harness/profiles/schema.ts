@@ -40,6 +40,7 @@ export const EventNameSchema = z.enum([
   'mqtt.disconnected',
   'mqtt.reconnect',
   'mqtt.connect_failed',
+  'mqtt.unknown_topic',
   'discovery.published',
   'task.received',
   'task.rejected',
@@ -71,6 +72,8 @@ export const CapabilitySchema = z.enum([
   'responsive-while-running',
   /** A settings shell on the console. */
   'shell',
+  /** Names the firmware version in its boot line (`boot` has a version). */
+  'version-line',
   /** Publishes control/proplet/metrics in the Propeller manager's shape ({timestamp, cpu_metrics, memory_metrics}). */
   'manager-metrics',
   /** Publishes control/proplet/task_metrics. */
@@ -134,6 +137,17 @@ export const FirmwareProfileSchema = z.strictObject({
   /** Host functions imported from `env`. */
   hostFunctions: z.array(z.string().min(1)),
   capabilities: z.array(CapabilitySchema),
+  /**
+   * What the firmware uses for the suite's timing settings when it has no key for them (its
+   * compiled-in values): the suite's LWT and alive specs take their bounds from these.
+   */
+  defaults: z.strictObject({ keepAliveS: z.number().int().positive(), aliveS: z.number().int().positive() }),
+  /**
+   * The firmware's own words for the harness's rejection reasons (CONTRACT.md §2.1
+   * `task.rejected reason=`), as regular expressions over the `reason` of its `task.rejected`
+   * line; a reason not listed must be the contract's words exactly.
+   */
+  rejections: z.record(z.string(), regex).default({}),
   /** Tasks at once; 1 where tasks run on the MQTT thread. */
   taskSlots: z.number().int().positive(),
   /** The largest start message the firmware reads whole. */

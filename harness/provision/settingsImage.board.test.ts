@@ -40,7 +40,7 @@ test('an upstream board flashed with a settings image boots with those settings 
   try {
     const out = join(dir, 'settings.bin');
     const written = await hil([
-      'provision', '--settings-image', out, '--profile', 'upstream-0.5', '--firmware', 'fixtures/build/upstream-0.5.bin', '--tls',
+      'provision', '--settings-image', out, '--profile', 'upstream-0.5', '--firmware', 'fixtures/build/upstream.bin', '--tls',
       '--broker-host', '127.0.0.1', '--broker-port', String(broker.tlsPort), '--proplet-id', 'up-img-1', '--api-key', 'img-key',
       '--tenant', 'dom-img', '--channel', 'ch-img', '--wifi-ssid', 'bench-ap',
     ]);

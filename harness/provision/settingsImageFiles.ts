@@ -24,7 +24,7 @@ export async function imageTarget(board: string | undefined, profile: string | u
   const proplet = config.propeller.proplets[found.name];
   return {
     name: found.name,
-    profile: profileByName(profile ?? found.profile ?? config.firmware.profile),
+    profile: profileByName(profile ?? found.profile ?? config.firmware.profile ?? 'proplet'),
     defaults: {
       tenant: config.propeller.tenant,
       channel: config.propeller.channel,

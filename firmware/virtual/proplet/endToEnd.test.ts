@@ -76,25 +76,3 @@ test('a board flashed with proplet.bin, provisioned over its console, runs a tas
     rmSync(state, { recursive: true, force: true });
   }
 });
-
-test('upstream.bin boots the same model (its upstream variant), not the placeholder firmware', async () => {
-  const state = mkdtempSync(join(tmpdir(), 'proplet-e2e-'));
-  let board: BoardProcess | undefined;
-  let console: Rfc2217Client | undefined;
-  try {
-    board = await startBoard(['--state', state, '--firmware', fileURLToPath(new URL('../../../fixtures/build/upstream.bin', import.meta.url))]);
-    console = await Rfc2217Client.connect(board.url);
-    // Its first lines may be gone before the client connected: an empty line brings the prompt.
-    console.write('\r\n');
-    await console.waitFor(/uart:~\$ $/, 0, 15_000);
-    expect(await shell(console, 'settings list proplet')).toBe('');
-    const mark = console.mark();
-    console.write('kernel reboot cold\r\n');
-    await console.waitFor(/<err> main: Settings missing keys=\S+ \(provision with the shell\)/, mark, 15_000);
-    expect(console.text(mark)).toContain('<inf> main: Starting Proplet version=0.9.0-upstream');
-  } finally {
-    console?.close();
-    board?.child.kill('SIGKILL');
-    rmSync(state, { recursive: true, force: true });
-  }
-});

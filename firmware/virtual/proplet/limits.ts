@@ -12,6 +12,4 @@ export const ALIVE_S = 10;
 export const METRICS_S = 30;
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_CAP_MS = 8000;
-/** Upstream reads the start payload into a buffer of this size (CONTRACT.md §8). */
-export const UPSTREAM_PAYLOAD_BUFFER = 1024;
 export const ZEPHYR_VERSION = 'v4.0.0';

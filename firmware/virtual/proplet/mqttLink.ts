@@ -8,14 +8,9 @@ import type { ProvisionedSettings } from './settings.ts';
 /** Topics the firmware subscribes to, in this order, after every connect (CONTRACT.md §3). */
 export const SUBSCRIPTIONS = ['control/manager/start', 'control/manager/stop', 'registry/server'] as const;
 
-/** Upstream retries only its first connect, at a fixed pace and without `mqtt.reconnect`. */
-const UPSTREAM_FIRST_CONNECT_RETRY_MS = 2000;
-
 export interface LinkOptions {
   settings: ProvisionedSettings;
   console: ZephyrConsole;
-  /** False for the upstream variant: a broker loss is final (CONTRACT.md §8). */
-  reconnect: boolean;
   /** Called after every CONNACK, once the subscriptions are in place. */
   onConnected(): void;
   onDisconnected(): void;
@@ -43,7 +38,6 @@ export class MqttLink {
   private client?: MqttClient;
   private readonly stores = { incomingStore: new Store(), outgoingStore: new Store() };
   private attempt = 0;
-  private everConnected = false;
   private lastError?: Error;
   private retry?: NodeJS.Timeout;
   private stopped = false;
@@ -80,7 +74,6 @@ export class MqttLink {
     });
     this.client = client;
     client.on('connect', (connack) => {
-      this.everConnected = true;
       this.attempt = 0;
       this.lastError = undefined;
       this.log('inf', `MQTT connected session_present=${connack.sessionPresent ? 1 : 0}`);
@@ -128,10 +121,6 @@ export class MqttLink {
     this.lastError = undefined;
     this.options.onDisconnected();
     if (this.retry) return;
-    if (!this.options.reconnect) {
-      if (!this.everConnected) this.schedule(UPSTREAM_FIRST_CONNECT_RETRY_MS);
-      return;
-    }
     this.attempt++;
     const base = Math.min(RECONNECT_BASE_MS * 2 ** (this.attempt - 1), RECONNECT_CAP_MS);
     const delay = Math.round(base * (1 + Math.random() * 0.1));

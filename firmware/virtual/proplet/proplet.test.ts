@@ -395,7 +395,7 @@ test('a reset drops the connection without DISCONNECT, so the broker publishes t
   }
 });
 
-test('the upstream variant never reconnects and truncates payloads over 1024 bytes', async () => {
+test('a start payload over 1024 bytes is read whole', async () => {
   const long = { inputs: [1, 2], padding: 'x'.repeat(1100) };
   const ours = await provisionedBoard('proplet');
   try {
@@ -403,22 +403,5 @@ test('the upstream variant never reconnects and truncates payloads over 1024 byt
     expect(await result(ours, 'long')).toEqual({ results: '3' });
   } finally {
     await teardown(ours);
-  }
-  const board = await provisionedBoard('proplet-upstream');
-  const { chip, broker } = board;
-  try {
-    await start(board, 'long', ADD, [], long);
-    await chip.expect(/<err> wasm: Task rejected id=- reason=invalid JSON\r\n/);
-    await start(board, 'short', ADD, [1, 2]);
-    expect(await result(board, 'short')).toEqual({ results: '3' });
-    const from = chip.transcript.length;
-    await broker.down();
-    await chip.expect(/<wrn> mqtt: MQTT disconnected reason=/, { from });
-    await broker.listen();
-    // Our variant is back within a few seconds (the test above); upstream stays away.
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(chip.transcript.slice(from)).not.toMatch(/Reconnect attempt|Connecting broker|MQTT connected/);
-  } finally {
-    await teardown(board);
   }
 });

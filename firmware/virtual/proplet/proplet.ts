@@ -1,6 +1,6 @@
 import type { App, AppDescriptor, Chip } from '../app.ts';
 import { ZephyrConsole } from './console.ts';
-import { HEAP_POOL_BYTES, METRICS_S, TASK_SLOTS, UPSTREAM_PAYLOAD_BUFFER, ZEPHYR_VERSION } from './limits.ts';
+import { HEAP_POOL_BYTES, METRICS_S, TASK_SLOTS, ZEPHYR_VERSION } from './limits.ts';
 import { MqttLink } from './mqttLink.ts';
 import { missingKeys, ProvisionedSettings, SETTING_KEYS } from './settings.ts';
 import { SettingsStore } from './settingsStore.ts';
@@ -8,9 +8,6 @@ import { Shell } from './shell.ts';
 import { addressedElsewhere, isRejection, parseRegistryReply, parseStart, parseStop, type StartTask } from './taskMessage.ts';
 import { HeapPool } from './heapPool.ts';
 import { logHeap, TaskRunner } from './taskRunner.ts';
-
-/** `proplet` is our firmware as CONTRACT.md describes it; `upstream` has upstream's gaps (§8). */
-export type Variant = 'proplet' | 'upstream';
 
 /** The virtual board has no radio: WiFi and DHCP are modelled, the broker is reached over loopback. */
 const VIRTUAL_IP = '127.0.0.1';
@@ -37,7 +34,6 @@ export class Proplet implements App {
   constructor(
     private readonly chip: Chip,
     private readonly descriptor: AppDescriptor,
-    private readonly variant: Variant,
   ) {
     this.console = new ZephyrConsole(chip);
     this.store = new SettingsStore(chip);
@@ -89,7 +85,6 @@ export class Proplet implements App {
     this.link = new MqttLink({
       settings,
       console: this.console,
-      reconnect: this.variant === 'proplet',
       onConnected: () => this.online(),
       onDisconnected: () => this.offline(),
       onMessage: (suffix, topic, payload) => this.message(suffix, topic, payload),
@@ -174,14 +169,11 @@ export class Proplet implements App {
 
   private message(suffix: string, topic: string, payload: Buffer): void {
     const runner = this.runner!;
-    // Upstream's embedded proplet (v0.5.0) runs whatever the channel carries, whoever it names.
-    const addressed = this.variant === 'proplet' && (suffix === 'control/manager/start' || suffix === 'control/manager/stop');
+    const addressed = suffix === 'control/manager/start' || suffix === 'control/manager/stop';
     const other = addressed && addressedElsewhere(payload, this.settingsInUse!.proplet_id);
     if (other) return this.console.log('inf', 'mqtt', `Task for another proplet id=${other.id} proplet_id=${other.propletId}`);
     if (suffix === 'control/manager/start') {
-      // Upstream reads the payload into a fixed buffer and parses whatever fitted.
-      const read = this.variant === 'upstream' ? payload.subarray(0, UPSTREAM_PAYLOAD_BUFFER) : payload;
-      const task = parseStart(read);
+      const task = parseStart(payload);
       if (isRejection(task)) return runner.reject(task);
       this.console.log('inf', 'wasm', `Task received id=${task.id} name=${task.name} wasm_bytes=${task.wasm?.length ?? 0} inputs=${task.inputs.length}`);
       if (task.wasm) return runner.start({ ...task, wasm: task.wasm });

@@ -33,6 +33,18 @@ test('a test that passed and now fails is a regression; the reverse is a fix', (
   expect(c.verdicts.find((v) => v.id === 'boot')?.change).toBe('same');
 });
 
+test('a test that passed and is now not supported by the firmware is a regression: a capability lost, named in every output', () => {
+  const base = run('r1', '1.0.0', { tests: [t('reconnect', 'passed'), t('stop', 'unsupported'), t('boot', 'passed')] });
+  const lost = { ...t('reconnect', 'unsupported'), unsupported: 'not supported by upstream-0.5: reconnect' };
+  const cand = run('r2', '0.5.0', { tests: [lost, t('stop', 'unsupported'), t('boot', 'skipped')] });
+  const c = compareRuns([base], cand);
+  expect(c.regressed).toBe(true);
+  expect(c.verdicts.find((v) => v.id === 'reconnect')).toMatchObject({ change: 'regression', lost: 'not supported by upstream-0.5: reconnect' });
+  expect(c.verdicts.find((v) => v.id === 'stop')?.change, 'unsupported in both: nothing lost').toBe('same');
+  expect(c.verdicts.find((v) => v.id === 'boot')).not.toHaveProperty('lost');
+  for (const text of [toText(c), toMarkdown(c), toHtml(c)]) expect(text).toContain('capability lost (not supported by upstream-0.5: reconnect)');
+});
+
 test('a metric regresses only past both its relative and absolute threshold, in its worse direction', () => {
   const base = run('r1', '1.0.0', { metrics: { 'task.roundTrip': m([100, 102, 98]), 'flash.throughput': m([90_000], 'higher') } });
   const noisy = run('r2', '1.0.1', { metrics: { 'task.roundTrip': m([110]), 'flash.throughput': m([95_000], 'higher') } });

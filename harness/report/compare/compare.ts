@@ -17,6 +17,12 @@ export interface VerdictRow {
   from: Verdict | 'absent';
   to: Verdict | 'absent';
   change: VerdictChange;
+  /**
+   * A test that passed and is now not supported by the candidate's firmware: the capability it
+   * needs was lost between the releases, which is a regression a release engineer must see.
+   * The candidate's "not supported by <profile>: <capabilities>".
+   */
+  lost?: string;
 }
 
 export interface MetricRow {
@@ -79,7 +85,8 @@ function metricRow(name: string, runs: Summary[], thresholds: Record<string, Thr
 
 /**
  * Puts a candidate run beside one or more baselines (the last baseline is the reference;
- * older ones only draw the trend). A regression is a test that passed and no longer does, a
+ * older ones only draw the trend). A regression is a test that passed and no longer does (a
+ * test now not supported by the candidate's firmware included: a capability lost), a
  * metric worse than its threshold, or a reset cause or fatal error the baseline never showed.
  */
 export function compareRuns(baselines: Summary[], candidate: Summary, thresholds: Record<string, Threshold> = {}): Comparison {
@@ -87,11 +94,14 @@ export function compareRuns(baselines: Summary[], candidate: Summary, thresholds
   const reference = baselines.at(-1)!;
   const before = new Map(reference.tests.map((t) => [t.id, t.verdict] as const));
   const after = new Map(candidate.tests.map((t) => [t.id, t.verdict] as const));
+  const unsupported = new Map(candidate.tests.map((t) => [t.id, t.unsupported] as const));
   const ids = [...new Set([...before.keys(), ...after.keys()])].sort();
   const verdicts = ids.map((id): VerdictRow => {
     const from: VerdictRow['from'] = before.get(id) ?? 'absent';
     const to: VerdictRow['to'] = after.get(id) ?? 'absent';
-    return { id, from, to, change: verdictChange(from, to) };
+    const change = verdictChange(from, to);
+    const lost = change === 'regression' && to === 'unsupported' ? (unsupported.get(id) ?? 'not supported') : undefined;
+    return { id, from, to, change, ...(lost ? { lost } : {}) };
   });
   const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   const metrics = metricNames.map((name) => metricRow(name, runs, thresholds));

@@ -14,7 +14,7 @@ function metricCells(m: MetricRow): string[] {
 }
 
 function verdictCells(v: VerdictRow): string[] {
-  return [v.id, v.from, v.to, v.change];
+  return [v.id, v.from, v.to, v.lost ? `regression: capability lost (${v.lost})` : v.change];
 }
 
 function findings(c: Comparison): string[] {

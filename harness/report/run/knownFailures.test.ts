@@ -8,7 +8,7 @@ const summary = (tests: [string, Summary['tests'][number]['verdict'], string[]][
   project: 'virtual',
   startedAt: '',
   finishedAt: '',
-  firmware: { name: 'proplet-upstream', version: '0.9.0', sha256: '' },
+  firmware: { name: 'proplet_mqtt_client', version: '0.5.0', sha256: '' },
   boards: [],
   tests: tests.map(([id, verdict, tags]) => ({ id, title: id, file: 'f', verdict, tags, durationMs: 1 })),
   metrics: {},
