@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -73,6 +73,11 @@ Reports: reports/html, reports/junit.xml, reports/<run-id>/summary.json.`,
         ? virtualBoardNames({ ...process.env, ...(values.boards ? { HIL_VIRTUAL_BOARDS: values.boards } : {}) }).map((name) => BoardConfigSchema.parse({ name, chip: 'esp32s3', port: 'virtual' }))
         : config.boards.filter((b) => !isEphemeralPort(b.port));
     const problems = await preflight({ config, boards, selected: values.board, firmware: values.firmware });
+    // A reused run id would mix this run's traces with an earlier run's and read its
+    // setup-failed marks as this run's: every test "not run", exit 0.
+    if (existsSync(runDir()) && readdirSync(runDir()).length > 0) {
+      problems.push(`${runDir()} already holds a run (HIL_RUN_ID=${runId()}): choose another HIL_RUN_ID, or remove the folder`);
+    }
     if (problems.length > 0) {
       for (const p of problems) console.error(`hil: ${p}`);
       return 2;
