@@ -13,10 +13,11 @@ function listening(): Promise<Server> {
 }
 const portOf = (s: Server) => (s.address() as { port: number }).port;
 
+// HIL_RUN_ID unset: a run of its own, never the id (and folder) of the test run around it.
 function hil(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, ['harness/cli/hil.mjs', ...args], { cwd: REPO, env: { ...process.env, HIL_LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['harness/cli/hil.mjs', ...args], { cwd: REPO, env: { ...process.env, HIL_LOG_LEVEL: 'silent', HIL_RUN_ID: undefined, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr, ms: Date.now() - started }),
     );
   });
