@@ -21,6 +21,7 @@ import { loadPayloadCases, loadWorkloads, type LoadedPayloadCase, type LoadedWor
 import { Observations } from '../report/run/observations.ts';
 import { runDir } from '../report/run/runDir.ts';
 import { NOT_RUN, type BenchInfo } from '../report/run/summary.ts';
+import type { Transport } from '../transport/transport.ts';
 import type { BoardOptions } from './options.ts';
 
 /** The last console lines and MQTT messages a failing test shows inline (the attachments hold all). */
@@ -97,6 +98,16 @@ function misbehaviour(events: LogEvent[], allowReset: boolean): string[] {
     if (e.kind === 'rom.banner' && !allowReset) problems.push(`the board rebooted (rst: ${e.resetCause})`);
   }
   return problems;
+}
+
+const closeTime = (err?: Error) => `${new Date().toISOString()}${err ? ` (${err.message.split('\n')[0]})` : ''}`;
+/** When each board's port last closed, watched for the board's life, not a test's. */
+const lastClose = new WeakMap<Transport, string>();
+const watched = new WeakSet<Transport>();
+function watchCloses(transport: Transport): void {
+  if (watched.has(transport)) return;
+  watched.add(transport);
+  transport.onClose((err) => lastClose.set(transport, closeTime(err)));
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
@@ -281,11 +292,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const consoleMark = board.console.mark();
       const brokerMark = broker.embedded?.mark();
       const managerMark = manager.mark();
-      // A board that vanishes (its port closed, its process ended) is named in the failure.
+      // A board that vanishes (its port closed, its process ended) is named in the failure; one
+      // lost between two tests is the next test's news, as that test meets a closed port.
+      watchCloses(board.transport);
       const losses: string[] = [];
-      const stopWatching = board.transport.onClose((err) => {
-        losses.push(`${new Date().toISOString()}${err ? ` (${err.message.split('\n')[0]})` : ''}`);
-      });
+      const lostBefore = board.transport.isOpen ? undefined : (lastClose.get(board.transport) ?? 'an unknown time');
+      const stopWatching = board.transport.onClose((err) => losses.push(closeTime(err)));
       await use();
       stopWatching();
       const events = board.console.events.slice(consoleMark);
@@ -305,9 +317,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       }
       await observations.attachTo(testInfo);
       const allowReset = testInfo.annotations.some((a) => a.type === RESETS_BOARD.type);
-      if (losses.length > 0 && testInfo.status !== testInfo.expectedStatus) {
+      if ((lostBefore || losses.length > 0) && testInfo.status !== testInfo.expectedStatus) {
+        const when = lostBefore ? `${lostBefore} before this test began` : `${losses.join(', ')} during this test`;
         throw new HilError(
-          `${board.name}: the board's connection ${board.transport.url} closed at ${losses.join(', ')} during this test` +
+          `${board.name}: the board's connection ${board.transport.url} closed at ${when}` +
             `${board.transport.isOpen ? ' (reopened since)' : ' and stayed closed: the port was lost or the board process ended'}` +
             `\nlast console lines:\n${board.console.tail(TAIL).join('\n')}`,
           `transcript: ${board.console.transcriptPath}`,

@@ -12,13 +12,14 @@ test('a board whose process dies mid-test is named in the failure, with the time
     reportsDir: join(root, 'reports'),
   });
   try {
+    // Killed between two tests or during one, the board is named by the test that meets it lost.
     // Once the board runs tests, its process goes, as a board losing power or its USB cable would.
     await until('a first passed test', 120_000, () => (/✓/.test(run.output()) ? true : undefined));
     const board = marked(run.mark).find((p) => p.cmd.includes('firmware/virtual/main.ts'))!;
     process.kill(board.pid, 'SIGKILL');
     expect(await run.exited, run.output()).toBe(1);
     expect(run.output()).toMatch(
-      /v0: the board's connection rfc2217:\/\/127\.0\.0\.1:\d+ closed at \d{4}-\d\d-\d\dT[\d:.]+Z.* during this test and stayed closed: the port was lost or the board process ended\s+last console lines:\s+\S/,
+      /v0: the board's connection rfc2217:\/\/127\.0\.0\.1:\d+ closed at \d{4}-\d\d-\d\dT[\d:.]+Z.* (during this test|before this test began) and stayed closed: the port was lost or the board process ended\s+last console lines:\s+\S/,
     );
   } finally {
     run.kill();
