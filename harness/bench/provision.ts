@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Console } from '../console/console.ts';
 import type { LogEventOf } from '../console/events.ts';
 import { HilError } from '../errors.ts';
+import { profileByName } from '../profiles/builtin.ts';
 
 /** What a proplet needs to reach its manager (CONTRACT.md §2.2); the names are the CLI's. */
 export const ProvisionSettings = z.object({
@@ -21,29 +22,17 @@ export const ProvisionSettings = z.object({
 export type ProvisionSettings = z.input<typeof ProvisionSettings>;
 
 /**
- * The one table from the harness's names for the proplet's settings to the firmware's keys
- * under `proplet/` (CONTRACT.md §2.2), in the order they are written.
+ * Our firmware's keys under `proplet/` (CONTRACT.md §2.2), in the order they are written: the
+ * `proplet` profile's, as it is the firmware with a settings shell.
  */
-export const FIRMWARE_SETTING_KEYS: { readonly [K in keyof ProvisionSettings]-?: string } = {
-  wifiSsid: 'wifi_ssid',
-  wifiPsk: 'wifi_psk',
-  propletId: 'proplet_id',
-  apiKey: 'api_key',
-  tenant: 'tenant_id',
-  channel: 'channel_id',
-  brokerHost: 'mqtt_broker_host',
-  brokerPort: 'mqtt_broker_port',
-  keepAliveS: 'keepalive_s',
-  aliveS: 'alive_s',
-  taskTimeoutMs: 'task_timeout_ms',
-};
+const SHELL_KEYS = profileByName('proplet').settings.keys;
 
 /** The firmware's setting keys and values, in the order they are written; unset ones are left out. */
 export function settingKeys(input: ProvisionSettings): [string, string][] {
-  const s = ProvisionSettings.parse(input);
-  return (Object.entries(FIRMWARE_SETTING_KEYS) as [keyof ProvisionSettings, string][])
-    .map(([name, key]): [string, string | number | undefined] => [key, s[name]])
-    .filter((e): e is [string, string | number] => e[1] !== undefined && e[1] !== '')
+  const s: Record<string, string | number | undefined> = ProvisionSettings.parse(input);
+  return Object.entries(SHELL_KEYS)
+    .map(([name, key]): [string | undefined, string | number | undefined] => [key, s[name]])
+    .filter((e): e is [string, string | number] => e[0] !== undefined && e[1] !== undefined && e[1] !== '')
     .map(([k, v]) => [k, String(v)]);
 }
 
